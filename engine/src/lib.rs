@@ -1,0 +1,12 @@
+//! Synesthete's host-agnostic engine: the audio ring the plugin feeds, the audio features, the
+//! ONNX Runtime plumbing, and (as the product grows) generation, post-processing and outputs.
+//! Everything the trainer and the plugin must agree on is defined here, once.
+
+pub mod demo;
+pub mod features;
+pub mod live;
+pub mod params;
+pub mod resources;
+pub mod ring;
+pub mod runtime;
+pub mod transport;

@@ -1,0 +1,388 @@
+//! The automatable visual parameters: one table of stable IDs, ranges, units and defaults that the
+//! plugin, the offline renderer's automation lanes and the editor all read, plus the engine-side
+//! snapshot and per-frame smoothing.
+//!
+//! IDs are stable forever: hosts store automation and presets by them.
+
+/// Which editor section a parameter belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamGroup {
+    Generation,
+    Motion,
+    Colour,
+    Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamKind {
+    /// Continuous value; `smoothing_ms` is the engine-side glide time for automation steps.
+    Float {
+        min: f32,
+        max: f32,
+        default: f32,
+        unit: &'static str,
+        smoothing_ms: f32,
+    },
+    Int {
+        min: i32,
+        max: i32,
+        default: i32,
+    },
+    Bool {
+        default: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamSpec {
+    /// Stable host-facing ID.
+    pub id: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    pub group: ParamGroup,
+    pub kind: ParamKind,
+}
+
+const fn float(
+    id: &'static str,
+    name: &'static str,
+    group: ParamGroup,
+    (min, max, default): (f32, f32, f32),
+    unit: &'static str,
+    smoothing_ms: f32,
+) -> ParamSpec {
+    ParamSpec {
+        id,
+        name,
+        group,
+        kind: ParamKind::Float {
+            min,
+            max,
+            default,
+            unit,
+            smoothing_ms,
+        },
+    }
+}
+
+use ParamGroup::{Colour, Generation, Motion, Output};
+
+pub const REACTIVITY: ParamSpec = float(
+    "reactivity",
+    "Reactivity",
+    Generation,
+    (0.0, 4.0, 1.0),
+    " x",
+    50.0,
+);
+pub const STEPS: ParamSpec = ParamSpec {
+    id: "steps",
+    name: "Steps",
+    group: Generation,
+    kind: ParamKind::Int {
+        min: 1,
+        max: 8,
+        default: 4,
+    },
+};
+pub const GUIDANCE: ParamSpec = float(
+    "guidance",
+    "Guidance",
+    Generation,
+    (0.0, 8.0, 2.0),
+    "",
+    100.0,
+);
+pub const SEED: ParamSpec = ParamSpec {
+    id: "seed",
+    name: "Seed",
+    group: Generation,
+    kind: ParamKind::Int {
+        min: 0,
+        max: 9999,
+        default: 0,
+    },
+};
+pub const STYLE: ParamSpec = ParamSpec {
+    id: "style",
+    name: "Style",
+    group: Generation,
+    kind: ParamKind::Int {
+        min: 0,
+        max: 15,
+        default: 0,
+    },
+};
+pub const VARIATION: ParamSpec = float(
+    "variation",
+    "Variation Speed",
+    Motion,
+    (0.0, 2.0, 0.05),
+    " Hz",
+    100.0,
+);
+pub const INERTIA: ParamSpec = float(
+    "inertia",
+    "Latent Inertia",
+    Motion,
+    (0.0, 0.95, 0.5),
+    "",
+    100.0,
+);
+pub const BEAT_SYNC: ParamSpec = ParamSpec {
+    id: "beat_sync",
+    name: "Beat Sync",
+    group: Motion,
+    kind: ParamKind::Bool { default: false },
+};
+pub const TRAILS: ParamSpec = float(
+    "trails",
+    "Feedback Trails",
+    Motion,
+    (0.0, 0.98, 0.0),
+    "",
+    50.0,
+);
+pub const ZOOM: ParamSpec = float("zoom", "Zoom", Motion, (0.5, 4.0, 1.0), " x", 50.0);
+pub const HUE: ParamSpec = float(
+    "hue",
+    "Hue Shift",
+    Colour,
+    (-180.0, 180.0, 0.0),
+    " deg",
+    50.0,
+);
+pub const SATURATION: ParamSpec = float(
+    "saturation",
+    "Saturation",
+    Colour,
+    (0.0, 2.0, 1.0),
+    " x",
+    50.0,
+);
+pub const BRIGHTNESS: ParamSpec = float(
+    "brightness",
+    "Brightness",
+    Colour,
+    (-1.0, 1.0, 0.0),
+    "",
+    50.0,
+);
+pub const CONTRAST: ParamSpec = float("contrast", "Contrast", Colour, (0.0, 2.0, 1.0), " x", 50.0);
+pub const OUTPUT: ParamSpec = ParamSpec {
+    id: "output",
+    name: "Output On",
+    group: Output,
+    kind: ParamKind::Bool { default: true },
+};
+
+/// Every automatable parameter, in display order.
+pub const ALL_PARAMS: [ParamSpec; 15] = [
+    REACTIVITY, STEPS, GUIDANCE, SEED, STYLE, BEAT_SYNC, VARIATION, INERTIA, TRAILS, ZOOM, HUE,
+    SATURATION, BRIGHTNESS, CONTRAST, OUTPUT,
+];
+
+impl ParamSpec {
+    pub fn float_range(&self) -> (f32, f32, f32) {
+        match self.kind {
+            ParamKind::Float {
+                min, max, default, ..
+            } => (min, max, default),
+            _ => panic!("{} is not a float parameter", self.id),
+        }
+    }
+
+    pub fn int_range(&self) -> (i32, i32, i32) {
+        match self.kind {
+            ParamKind::Int { min, max, default } => (min, max, default),
+            _ => panic!("{} is not an integer parameter", self.id),
+        }
+    }
+
+    pub fn bool_default(&self) -> bool {
+        match self.kind {
+            ParamKind::Bool { default } => default,
+            _ => panic!("{} is not a boolean parameter", self.id),
+        }
+    }
+
+    pub fn unit(&self) -> &'static str {
+        match self.kind {
+            ParamKind::Float { unit, .. } => unit,
+            _ => "",
+        }
+    }
+
+    pub fn smoothing_ms(&self) -> f32 {
+        match self.kind {
+            ParamKind::Float { smoothing_ms, .. } => smoothing_ms,
+            _ => 0.0,
+        }
+    }
+
+    pub fn by_id(id: &str) -> Option<&'static ParamSpec> {
+        ALL_PARAMS.iter().find(|spec| spec.id == id)
+    }
+}
+
+/// The values the engine renders one frame with (plain units).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VisualParams {
+    pub reactivity: f32,
+    pub steps: u32,
+    pub guidance: f32,
+    pub seed: u32,
+    pub style: u32,
+    pub beat_sync: bool,
+    pub variation_hz: f32,
+    pub inertia: f32,
+    pub trails: f32,
+    pub zoom: f32,
+    pub hue_deg: f32,
+    pub saturation: f32,
+    pub brightness: f32,
+    pub contrast: f32,
+    pub output_enabled: bool,
+}
+
+impl Default for VisualParams {
+    fn default() -> Self {
+        Self {
+            reactivity: REACTIVITY.float_range().2,
+            steps: STEPS.int_range().2 as u32,
+            guidance: GUIDANCE.float_range().2,
+            seed: SEED.int_range().2 as u32,
+            style: STYLE.int_range().2 as u32,
+            beat_sync: BEAT_SYNC.bool_default(),
+            variation_hz: VARIATION.float_range().2,
+            inertia: INERTIA.float_range().2,
+            trails: TRAILS.float_range().2,
+            zoom: ZOOM.float_range().2,
+            hue_deg: HUE.float_range().2,
+            saturation: SATURATION.float_range().2,
+            brightness: BRIGHTNESS.float_range().2,
+            contrast: CONTRAST.float_range().2,
+            output_enabled: OUTPUT.bool_default(),
+        }
+    }
+}
+
+impl VisualParams {
+    /// The continuous fields with their specs, for smoothing.
+    fn floats_mut(&mut self) -> [(&'static ParamSpec, &mut f32); 10] {
+        [
+            (&REACTIVITY, &mut self.reactivity),
+            (&GUIDANCE, &mut self.guidance),
+            (&VARIATION, &mut self.variation_hz),
+            (&INERTIA, &mut self.inertia),
+            (&TRAILS, &mut self.trails),
+            (&ZOOM, &mut self.zoom),
+            (&HUE, &mut self.hue_deg),
+            (&SATURATION, &mut self.saturation),
+            (&BRIGHTNESS, &mut self.brightness),
+            (&CONTRAST, &mut self.contrast),
+        ]
+    }
+}
+
+/// Where the engine reads live parameter values from (the plugin's host-automated parameters, or
+/// the offline renderer's automation lanes). Must be cheap and lock-free: called every frame.
+pub trait ParamSource: Send + Sync {
+    fn snapshot(&self) -> VisualParams;
+}
+
+/// Glides continuous parameters toward their automated targets once per rendered frame, so a
+/// stepped automation lane does not make the picture jump. Discrete values switch at once.
+#[derive(Debug, Clone)]
+pub struct ParamSmoother {
+    current: Option<VisualParams>,
+}
+
+impl Default for ParamSmoother {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ParamSmoother {
+    pub fn new() -> Self {
+        Self { current: None }
+    }
+
+    /// Advances by `dt_s` seconds toward `target` and returns the smoothed values. The first call
+    /// jumps straight to the target.
+    pub fn step(&mut self, target: VisualParams, dt_s: f32) -> VisualParams {
+        let mut next = target;
+        if let Some(mut previous) = self.current {
+            for ((spec, value), (_, before)) in
+                next.floats_mut().into_iter().zip(previous.floats_mut())
+            {
+                let tau_s = spec.smoothing_ms() / 1000.0;
+                // One-pole glide: covers ~63% of a step in `smoothing_ms`.
+                let alpha = if tau_s > 0.0 {
+                    1.0 - (-dt_s / tau_s).exp()
+                } else {
+                    1.0
+                };
+                *value = *before + (*value - *before) * alpha;
+            }
+        }
+        self.current = Some(next);
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_defaults_in_range() {
+        for (i, spec) in ALL_PARAMS.iter().enumerate() {
+            assert!(
+                ALL_PARAMS[i + 1..].iter().all(|other| other.id != spec.id),
+                "duplicate {}",
+                spec.id
+            );
+            match spec.kind {
+                ParamKind::Float {
+                    min, max, default, ..
+                } => assert!(min < max && (min..=max).contains(&default)),
+                ParamKind::Int { min, max, default } => {
+                    assert!(min < max && (min..=max).contains(&default))
+                }
+                ParamKind::Bool { .. } => {}
+            }
+        }
+        assert_eq!(ParamSpec::by_id("hue"), Some(&HUE));
+        assert_eq!(ParamSpec::by_id("nope"), None);
+    }
+
+    #[test]
+    fn smoother_glides_floats_and_switches_discrete_values() {
+        let mut smoother = ParamSmoother::new();
+        let start = VisualParams::default();
+        assert_eq!(smoother.step(start, 1.0 / 60.0), start);
+        let target = VisualParams {
+            hue_deg: 90.0,
+            steps: 8,
+            ..start
+        };
+        let first = smoother.step(target, 1.0 / 60.0);
+        assert_eq!(first.steps, 8);
+        assert!(
+            first.hue_deg > 0.0 && first.hue_deg < 90.0,
+            "{}",
+            first.hue_deg
+        );
+        let mut last = first;
+        for _ in 0..60 {
+            last = smoother.step(target, 1.0 / 60.0);
+        }
+        assert!(
+            (last.hue_deg - 90.0).abs() < 0.01,
+            "after 1 s: {}",
+            last.hue_deg
+        );
+    }
+}

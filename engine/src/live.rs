@@ -48,6 +48,7 @@ pub struct EngineStatus {
     /// ONNX Runtime: "loaded from <path>", or the error with its fix.
     pub runtime: String,
     pub runtime_ok: bool,
+    pub realtime_alloc_checks: bool,
 }
 
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -73,6 +74,9 @@ pub struct LiveEngineConfig {
     /// Directories searched for `models/` and the ONNX Runtime library.
     pub resource_dirs: Vec<PathBuf>,
     pub status_file: Option<PathBuf>,
+    /// Whether the host side aborts on audio-thread allocations (test builds); reported in the
+    /// status so tests can tell they ran against such a build.
+    pub realtime_alloc_checks: bool,
 }
 
 /// Handle to the running engine thread; stopping (or dropping) joins it.
@@ -104,6 +108,7 @@ impl LiveEngine {
             transport: transport.load().into(),
             runtime: "not loaded yet".into(),
             runtime_ok: false,
+            realtime_alloc_checks: config.realtime_alloc_checks,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let worker = Worker {
@@ -269,6 +274,7 @@ mod tests {
                 features: FeatureConfig::default(),
                 resource_dirs: vec![],
                 status_file: None,
+                realtime_alloc_checks: false,
             },
             reader,
             transport.clone(),

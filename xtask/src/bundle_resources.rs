@@ -57,6 +57,16 @@ pub fn install(bundled_dir: &Path, models_dir: &Path, runtime_library: &Path) ->
     Ok(())
 }
 
+/// nice-plug-xtask also bundles any executable named like the package as a "standalone"; here
+/// that is the engine's `synesthete` CLI, not a standalone plugin, so its copy is removed.
+pub fn remove_stray_standalone(bundled_dir: &Path) -> Result<()> {
+    let stray = bundled_dir.join(BUNDLE_NAME);
+    if stray.is_file() {
+        fs::remove_file(&stray)?;
+    }
+    Ok(())
+}
+
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to)?;
     for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {

@@ -8,18 +8,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// Must match `synesthete_engine::runtime::ORT_VERSION` (checked by a test in the engine).
-pub const ORT_VERSION: &str = "1.31.1";
-
-pub fn library_file_name() -> String {
-    if cfg!(target_os = "windows") {
-        "onnxruntime.dll".into()
-    } else if cfg!(target_os = "macos") {
-        format!("libonnxruntime.{ORT_VERSION}.dylib")
-    } else {
-        format!("libonnxruntime.so.{ORT_VERSION}")
-    }
-}
+use synesthete_engine::runtime::{ORT_VERSION, ort_library_file_name as library_file_name};
 
 pub fn install_dir() -> PathBuf {
     PathBuf::from("target/onnxruntime")

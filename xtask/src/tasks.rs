@@ -44,7 +44,14 @@ pub fn bundle(args: Vec<String>) -> Result<()> {
         "cargo xtask",
         std::iter::once("bundle".to_string()).chain(args),
     )?;
-    bundle_resources::install(&target_dir().join("bundled"), Path::new("models"), &runtime)
+    finish_bundles(&runtime)
+}
+
+/// Completes what nice-plug-xtask wrote in `target/bundled/`.
+fn finish_bundles(runtime: &Path) -> Result<()> {
+    let bundled = target_dir().join("bundled");
+    bundle_resources::remove_stray_standalone(&bundled)?;
+    bundle_resources::install(&bundled, Path::new("models"), runtime)
 }
 
 /// Builds the test profile once, bundles that build, and runs every test against it.
@@ -59,7 +66,7 @@ pub fn test(extra: Vec<String>) -> Result<()> {
         &["--profile".into(), "audit".into()],
         false,
     )?;
-    bundle_resources::install(&target_dir().join("bundled"), Path::new("models"), &runtime)?;
+    finish_bundles(&runtime)?;
     let mut test: Vec<&str> = vec!["test"];
     test.extend(TEST_FLAGS);
     test.extend(extra.iter().map(String::as_str));

@@ -1,1 +1,4 @@
+//! Synesthete's trainer: the procedural audio/visual data engine, the models, training, ONNX
+//! export and evaluation.
 
+pub mod data;

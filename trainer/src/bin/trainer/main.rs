@@ -1,0 +1,33 @@
+//! `trainer`: the Synesthete trainer's command line.
+
+mod data_cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "trainer",
+    version,
+    about = "Synesthete trainer: data engine, models, export"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The procedural audio/visual data engine.
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
+}
+
+fn main() {
+    let result = match Cli::parse().command {
+        Command::Data(command) => data_cmd::run(command),
+    };
+    if let Err(error) = result {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}

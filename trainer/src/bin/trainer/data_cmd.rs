@@ -40,7 +40,7 @@ pub fn run(command: DataCommand) -> Result<()> {
         } => {
             anyhow::ensure!(columns > 0 && columns <= 64, "--columns must be in 1..=64");
             anyhow::ensure!(
-                seconds >= 2.0 && seconds <= 60.0,
+                (2.0..=60.0).contains(&seconds),
                 "--seconds must be in 2..=60"
             );
             let specs = write_preview(

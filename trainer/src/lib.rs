@@ -2,3 +2,6 @@
 //! export and evaluation.
 
 pub mod data;
+pub mod export;
+pub mod model;
+pub mod training;

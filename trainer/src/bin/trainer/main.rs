@@ -1,6 +1,7 @@
 //! `trainer`: the Synesthete trainer's command line.
 
 mod data_cmd;
+mod train_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -20,11 +21,15 @@ enum Command {
     /// The procedural audio/visual data engine.
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Train a model (resumes from the run directory's last checkpoint).
+    #[command(subcommand)]
+    Train(train_cmd::TrainCommand),
 }
 
 fn main() {
     let result = match Cli::parse().command {
         Command::Data(command) => data_cmd::run(command),
+        Command::Train(command) => train_cmd::run(command),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");

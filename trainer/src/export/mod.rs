@@ -1,0 +1,5 @@
+//! ONNX export of the trainer's models and the model manifest.
+
+pub mod audio_encoder;
+pub mod image_vae;
+pub mod onnx_graph;

@@ -1,0 +1,123 @@
+//! Audio beta-VAE over log-mel context windows (`1 x 80 x T`, the engine's normalisation). Its
+//! mean `mu` is the conditioning vector the DiT uses.
+
+use burn::nn::conv::Conv2d;
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::{silu, tanh};
+
+use super::BetaVae;
+use super::layers::{conv, sample_latent, upsample2};
+
+#[derive(Config, Debug, PartialEq)]
+pub struct AudioVaeConfig {
+    /// Mel bands (must be divisible by 16).
+    #[config(default = 80)]
+    pub n_mels: usize,
+    /// Frames in the context window (must be divisible by 16).
+    #[config(default = 128)]
+    pub frames: usize,
+    /// Conditioning vector size.
+    #[config(default = 64)]
+    pub latent_dims: usize,
+    /// Channels of the four stride-2 encoder convolutions (mirrored by the decoder).
+    #[config(default = "vec![16, 32, 64, 64]")]
+    pub channels: Vec<usize>,
+}
+
+#[derive(Module, Debug)]
+pub struct AudioVae {
+    pub down: Vec<Conv2d>,
+    pub mu: Linear,
+    pub logvar: Linear,
+    pub decoder_in: Linear,
+    pub up: Vec<Conv2d>,
+    pub to_mel: Conv2d,
+    /// `[channels, mels/16, frames/16]` of the bottleneck feature map (for reshaping).
+    pub bottleneck: [usize; 3],
+}
+
+impl AudioVaeConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if !self.n_mels.is_multiple_of(16)
+            || !self.frames.is_multiple_of(16)
+            || self.n_mels == 0
+            || self.frames == 0
+        {
+            return Err(format!(
+                "n_mels ({}) and frames ({}) must be positive multiples of 16",
+                self.n_mels, self.frames
+            ));
+        }
+        if self.channels.len() != 4 || self.channels.contains(&0) || self.latent_dims == 0 {
+            return Err(
+                "the audio VAE has four positive encoder stages and a positive latent size".into(),
+            );
+        }
+        Ok(())
+    }
+
+    pub fn init(&self, device: &Device) -> AudioVae {
+        let c = &self.channels;
+        let down = [1, c[0], c[1], c[2]]
+            .into_iter()
+            .zip(c.iter().copied())
+            .map(|(i, o)| conv(i, o, 3, 2, device))
+            .collect();
+        let bottleneck = [c[3], self.n_mels / 16, self.frames / 16];
+        let flat = bottleneck.iter().product();
+        let up = [(c[3], c[2]), (c[2], c[1]), (c[1], c[0]), (c[0], c[0])]
+            .into_iter()
+            .map(|(i, o)| conv(i, o, 3, 1, device))
+            .collect();
+        AudioVae {
+            down,
+            mu: LinearConfig::new(flat, self.latent_dims).init(device),
+            logvar: LinearConfig::new(flat, self.latent_dims).init(device),
+            decoder_in: LinearConfig::new(self.latent_dims, flat).init(device),
+            up,
+            to_mel: conv(c[0], 1, 3, 1, device),
+            bottleneck,
+        }
+    }
+}
+
+impl AudioVae {
+    /// # Shapes
+    /// - mel: `[batch, 1, n_mels, frames]` in [-1, 1]
+    /// - returns (mu, logvar): `[batch, latent_dims]`
+    pub fn encode(&self, mel: Tensor<4>) -> (Tensor<2>, Tensor<2>) {
+        let mut h = mel;
+        for layer in &self.down {
+            h = silu(layer.forward(h));
+        }
+        let flat: Tensor<2> = h.flatten(1, 3);
+        (self.mu.forward(flat.clone()), self.logvar.forward(flat))
+    }
+
+    /// # Shapes
+    /// - latent: `[batch, latent_dims]`
+    /// - returns `[batch, 1, n_mels, frames]` in [-1, 1]
+    pub fn decode(&self, latent: Tensor<2>) -> Tensor<4> {
+        let [batch, _] = latent.dims();
+        let [c, h, w] = self.bottleneck;
+        let mut x: Tensor<4> = silu(self.decoder_in.forward(latent)).reshape([batch, c, h, w]);
+        for layer in &self.up {
+            x = silu(layer.forward(upsample2(x)));
+        }
+        tanh(self.to_mel.forward(x))
+    }
+}
+
+impl BetaVae for AudioVae {
+    fn forward_train(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<2>, Tensor<2>) {
+        let (mu, logvar) = self.encode(x);
+        let recon = self.decode(sample_latent(mu.clone(), logvar.clone()));
+        (recon, mu, logvar)
+    }
+
+    fn forward_mean(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<2>, Tensor<2>) {
+        let (mu, logvar) = self.encode(x);
+        (self.decode(mu.clone()), mu, logvar)
+    }
+}

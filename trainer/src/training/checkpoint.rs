@@ -1,0 +1,77 @@
+//! Checkpoints: weights, optimiser state and progress in `<run>/checkpoint/`, written so that an
+//! interrupted run resumes from its last checkpoint (a crash mid-write leaves the previous one).
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Progress {
+    /// Steps completed.
+    pub step: usize,
+    /// The run's configuration as JSON; a resume with a different one is refused.
+    pub config: serde_json::Value,
+}
+
+pub fn dir(run_dir: &Path) -> PathBuf {
+    run_dir.join("checkpoint")
+}
+
+pub fn save<M: Module>(
+    run_dir: &Path,
+    model: &M,
+    optim: &ModuleOptimizer,
+    progress: &Progress,
+) -> anyhow::Result<()> {
+    let staging = run_dir.join("checkpoint.partial");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(&staging)?;
+    model
+        .clone()
+        .save_file(staging.join("model.bpk"))
+        .map_err(|e| anyhow::anyhow!("saving weights: {e:?}"))?;
+    optim
+        .save(staging.join("optim.bpk"))
+        .map_err(|e| anyhow::anyhow!("saving optimiser: {e:?}"))?;
+    std::fs::write(
+        staging.join("progress.json"),
+        serde_json::to_vec_pretty(progress)?,
+    )?;
+    let final_dir = dir(run_dir);
+    if final_dir.exists() {
+        std::fs::remove_dir_all(&final_dir)?;
+    }
+    std::fs::rename(&staging, &final_dir)?;
+    Ok(())
+}
+
+/// Loads the checkpoint into `model` and `optim` if one exists; returns the step to resume from.
+pub fn resume<M: Module>(
+    run_dir: &Path,
+    config: &serde_json::Value,
+    model: M,
+    optim: ModuleOptimizer,
+) -> anyhow::Result<(M, ModuleOptimizer, usize)> {
+    let dir = dir(run_dir);
+    let progress_path = dir.join("progress.json");
+    if !progress_path.exists() {
+        return Ok((model, optim, 0));
+    }
+    let progress: Progress = serde_json::from_slice(&std::fs::read(&progress_path)?)
+        .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", progress_path.display()))?;
+    anyhow::ensure!(
+        &progress.config == config,
+        "{} was trained with a different configuration; use a new --out directory",
+        run_dir.display()
+    );
+    let model = model
+        .try_load_file(dir.join("model.bpk"))
+        .map_err(|e| anyhow::anyhow!("loading checkpoint weights: {e:?}"))?;
+    let optim = optim
+        .load(dir.join("optim.bpk"))
+        .map_err(|e| anyhow::anyhow!("loading optimiser state: {e:?}"))?;
+    Ok((model, optim, progress.step))
+}

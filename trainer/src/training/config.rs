@@ -1,0 +1,167 @@
+//! Training configuration: TOML presets with documented defaults (`trainer/presets/*.toml`).
+
+use serde::{Deserialize, Serialize};
+
+use super::schedule::BetaSchedule;
+use crate::data::dataset::DataConfig;
+use crate::model::audio_vae::AudioVaeConfig;
+use crate::model::image_vae::ImageVaeConfig;
+
+/// Optimisation settings of one beta-VAE.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VaeTrainConfig {
+    pub steps: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// KL floor per latent dimension, in nats (free bits).
+    pub free_bits: f32,
+    pub beta: BetaSchedule,
+    pub log_every: usize,
+    pub eval_every: usize,
+    pub checkpoint_every: usize,
+    /// Held-out samples (from a disjoint seed range) for evaluation.
+    pub eval_samples: usize,
+    /// Seed for weights and sampling noise.
+    pub seed: u64,
+    /// Train on random square crops of this size (images only; >= the input size means none).
+    #[serde(default = "no_crop")]
+    pub crop_size: usize,
+}
+
+fn no_crop() -> usize {
+    usize::MAX
+}
+
+impl VaeTrainConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.steps == 0 || self.batch_size == 0 || self.eval_samples < 2 {
+            return Err("steps and batch_size must be positive and eval_samples at least 2".into());
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
+            return Err(format!(
+                "learning_rate {} must be in (0, 1)",
+                self.learning_rate
+            ));
+        }
+        if self.crop_size < 16
+            || (self.crop_size != usize::MAX && !self.crop_size.is_multiple_of(8))
+        {
+            return Err(format!(
+                "crop_size {} must be a multiple of 8, at least 16",
+                self.crop_size
+            ));
+        }
+        if self.free_bits < 0.0
+            || self.log_every == 0
+            || self.eval_every == 0
+            || self.checkpoint_every == 0
+        {
+            return Err("free_bits must be >= 0 and the *_every intervals positive".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageVaeSection {
+    pub model: ImageVaeConfig,
+    pub train: VaeTrainConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioVaeSection {
+    pub model: AudioVaeConfig,
+    pub train: VaeTrainConfig,
+}
+
+/// A whole training preset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preset {
+    pub data: DataConfig,
+    pub image_vae: ImageVaeSection,
+    pub audio_vae: AudioVaeSection,
+}
+
+pub const DEFAULT_PRESET: &str = include_str!("../../presets/default.toml");
+pub const TINY_PRESET: &str = include_str!("../../presets/tiny.toml");
+
+impl Preset {
+    pub fn parse(toml_text: &str) -> Result<Self, String> {
+        let preset: Preset =
+            toml::from_str(toml_text).map_err(|e| format!("invalid preset: {e}"))?;
+        preset.validate()?;
+        Ok(preset)
+    }
+
+    /// `default`, `tiny`, or a path to a TOML file.
+    pub fn load(name_or_path: &str) -> Result<Self, String> {
+        match name_or_path {
+            "default" => Self::parse(DEFAULT_PRESET),
+            "tiny" => Self::parse(TINY_PRESET),
+            path => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read preset {path}: {e}"))?;
+                Self::parse(&text).map_err(|e| format!("{path}: {e}"))
+            }
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        self.image_vae
+            .model
+            .validate()
+            .map_err(|e| format!("image_vae.model: {e}"))?;
+        self.image_vae
+            .train
+            .validate()
+            .map_err(|e| format!("image_vae.train: {e}"))?;
+        self.audio_vae
+            .model
+            .validate()
+            .map_err(|e| format!("audio_vae.model: {e}"))?;
+        self.audio_vae
+            .train
+            .validate()
+            .map_err(|e| format!("audio_vae.train: {e}"))?;
+        if self.audio_vae.model.frames != self.data.context_frames {
+            return Err(format!(
+                "audio_vae.model.frames ({}) must equal data.context_frames ({})",
+                self.audio_vae.model.frames, self.data.context_frames
+            ));
+        }
+        if self.data.samples_per_clip == 0 || self.data.clip_seconds < 2.0 {
+            return Err(
+                "data.samples_per_clip must be positive and data.clip_seconds at least 2".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_presets_parse_and_validate() {
+        Preset::parse(DEFAULT_PRESET).unwrap();
+        Preset::parse(TINY_PRESET).unwrap();
+    }
+
+    #[test]
+    fn bad_presets_are_clear_errors() {
+        let err = Preset::parse("this is = not [valid").unwrap_err();
+        assert!(err.starts_with("invalid preset"), "{err}");
+        let mismatched = TINY_PRESET.replace("context_frames = 32", "context_frames = 48");
+        assert!(
+            Preset::parse(&mismatched)
+                .unwrap_err()
+                .contains("context_frames")
+        );
+        assert!(
+            Preset::load("/nonexistent.toml")
+                .unwrap_err()
+                .contains("cannot read")
+        );
+    }
+}

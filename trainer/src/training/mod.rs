@@ -1,0 +1,10 @@
+//! Training: configs, the beta-VAE loop with its latent diagnostics, logs and checkpoints.
+
+pub mod batch;
+pub mod checkpoint;
+pub mod config;
+pub mod diagnostics;
+pub mod metrics_log;
+pub mod schedule;
+pub mod tasks;
+pub mod vae_loop;

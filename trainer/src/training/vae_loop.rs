@@ -1,0 +1,217 @@
+//! The beta-VAE training loop shared by the image VAE and the audio encoder: reconstruction MSE
+//! plus a free-bits KL under a beta schedule, with the latent diagnostics logged and held-out
+//! evaluation, checkpoints and resume.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+
+use super::batch::to_vec;
+use super::checkpoint::{self, Progress};
+use super::config::VaeTrainConfig;
+use super::diagnostics::{LatentStats, latent_stats, psnr};
+use super::metrics_log::MetricsLog;
+use crate::data::dataset::{DataConfig, DataStream, Sample, samples_for_clip};
+use crate::model::BetaVae;
+
+/// Held-out clips come from seeds far beyond any training stream.
+pub const HELDOUT_SEED_OFFSET: u64 = 1 << 40;
+
+/// The device training runs on: a GPU when built with `cuda`/`wgpu`, else burn's CPU backend.
+pub fn training_device() -> Device {
+    #[cfg(feature = "cuda")]
+    return Device::cuda(0);
+    #[cfg(all(feature = "wgpu", not(feature = "cuda")))]
+    return Device::default();
+    #[cfg(not(any(feature = "cuda", feature = "wgpu")))]
+    Device::flex()
+}
+
+/// Deterministic held-out samples (disjoint seeds from training).
+pub fn heldout_samples(data: &DataConfig, count: usize) -> Vec<Sample> {
+    let config = DataConfig {
+        seed: data.seed + HELDOUT_SEED_OFFSET,
+        ..data.clone()
+    };
+    (0..)
+        .flat_map(|clip| samples_for_clip(&config, clip))
+        .take(count)
+        .collect()
+}
+
+pub struct VaeRun<'a> {
+    /// "image_vae" or "audio_vae" (log labels).
+    pub name: &'a str,
+    pub out_dir: &'a Path,
+    pub train: &'a VaeTrainConfig,
+    pub data: &'a DataConfig,
+    /// Serialised model + training config, for resume checks and `config.json`.
+    pub config_json: serde_json::Value,
+    /// Value range of the data (1 for images in [0, 1], 2 for log-mel in [-1, 1]).
+    pub peak: f32,
+    /// Groups for per-group KL (latent channels for the image VAE).
+    pub kl_groups: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Evaluation {
+    pub step: usize,
+    pub heldout_psnr_db: f32,
+    pub latent: LatentStats,
+}
+
+/// Trains (or resumes) and returns the trained model (on the plain device) and its last
+/// held-out evaluation.
+/// `to_train_tensor` builds training batches (it may crop); `to_eval_tensor` builds the
+/// full-size held-out batch.
+pub fn train<M, F, G>(
+    run: VaeRun,
+    init: impl Fn(&Device) -> M,
+    to_train_tensor: F,
+    to_eval_tensor: G,
+) -> anyhow::Result<(M, Evaluation)>
+where
+    M: BetaVae + Clone,
+    F: Fn(&[Sample], &Device) -> Tensor<4>,
+    G: Fn(&[Sample], &Device) -> Tensor<4>,
+{
+    std::fs::create_dir_all(run.out_dir)?;
+    let base = training_device();
+    base.seed(run.train.seed);
+    let device = base.clone().autodiff();
+    let model = init(&device);
+    let optim = AdamConfig::new().init();
+    let (mut model, mut optim, start) =
+        checkpoint::resume(run.out_dir, &run.config_json, model, optim)?;
+    std::fs::write(
+        run.out_dir.join("config.json"),
+        serde_json::to_vec_pretty(&run.config_json)?,
+    )?;
+    let mut log = MetricsLog::open(&run.out_dir.join("metrics.jsonl"))?;
+    if start > 0 {
+        println!("{}: resuming at step {start}", run.name);
+    }
+    let heldout = heldout_samples(run.data, run.train.eval_samples);
+    let heldout_x = to_eval_tensor(&heldout, &base);
+    let heldout_host = to_vec(heldout_x.clone());
+    // Resume on fresh clips rather than replaying the first ones.
+    let samples_seen = (start * run.train.batch_size / run.data.samples_per_clip.max(1)) as u64;
+    let mut stream = DataStream::new(DataConfig {
+        seed: run.data.seed + samples_seen,
+        ..run.data.clone()
+    });
+    let progress = indicatif::ProgressBar::new(run.train.steps as u64).with_position(start as u64);
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ({eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    progress.set_prefix(run.name.to_string());
+    let mut last_eval = evaluate(
+        &model.valid(),
+        &heldout_x,
+        &heldout_host,
+        run.peak,
+        run.train.free_bits,
+        run.kl_groups,
+        start,
+    );
+    let mut step_time = Instant::now();
+    for step in start..run.train.steps {
+        let batch = stream.next_batch(run.train.batch_size);
+        let x = to_train_tensor(&batch, &device);
+        let elements: usize = x.dims()[1..].iter().product();
+        let (recon, mu, logvar) = model.forward_train(x.clone());
+        let mse = (recon - x).square().mean();
+        let kl_per_dim = (mu.square() + logvar.clone().exp() - logvar.add_scalar(1.0))
+            .mul_scalar(0.5)
+            .mean_dim(0);
+        let kl_free_bits = kl_per_dim.clone().clamp_min(run.train.free_bits).sum();
+        let beta = run.train.beta.at(step);
+        let loss = mse.clone() + kl_free_bits.clone().mul_scalar(beta / elements as f32);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(run.train.learning_rate, model, grads);
+
+        let done = step + 1;
+        if done % run.train.log_every == 0 || done == run.train.steps {
+            let mse_value: f32 = mse.into_scalar();
+            let ms_per_step = step_time.elapsed().as_secs_f64() * 1e3 / run.train.log_every as f64;
+            step_time = Instant::now();
+            let record = serde_json::json!({
+                "model": run.name, "step": done, "mse": mse_value,
+                "psnr_db": 10.0 * (run.peak * run.peak / mse_value.max(1e-12)).log10(),
+                "kl_raw": kl_per_dim.sum().into_scalar::<f32>(), "kl_free_bits": kl_free_bits.into_scalar::<f32>(),
+                "beta": beta, "ms_per_step": ms_per_step,
+            });
+            log.write(&record)?;
+            progress.set_message(format!(
+                "psnr {:.1} dB, {ms_per_step:.0} ms/step",
+                record["psnr_db"].as_f64().unwrap_or(0.0)
+            ));
+        }
+        if done % run.train.eval_every == 0 || done == run.train.steps {
+            last_eval = evaluate(
+                &model.valid(),
+                &heldout_x,
+                &heldout_host,
+                run.peak,
+                run.train.free_bits,
+                run.kl_groups,
+                done,
+            );
+            log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
+            progress.println(format!(
+                "{} step {done}: held-out PSNR {:.2} dB, KL {:.1} nats, active {}/{}",
+                run.name,
+                last_eval.heldout_psnr_db,
+                last_eval.latent.kl_raw,
+                last_eval.latent.active_dims,
+                last_eval.latent.dims
+            ));
+        }
+        if done % run.train.checkpoint_every == 0 || done == run.train.steps {
+            checkpoint::save(
+                run.out_dir,
+                &model,
+                &optim,
+                &Progress {
+                    step: done,
+                    config: run.config_json.clone(),
+                },
+            )?;
+        }
+        progress.inc(1);
+    }
+    progress.finish();
+    let trained = model.valid();
+    trained
+        .clone()
+        .save_file(run.out_dir.join("model.bpk"))
+        .map_err(|e| anyhow::anyhow!("saving model: {e:?}"))?;
+    std::fs::write(
+        run.out_dir.join("evaluation.json"),
+        serde_json::to_vec_pretty(&last_eval)?,
+    )?;
+    Ok((trained, last_eval))
+}
+
+fn evaluate<M: BetaVae>(
+    model: &M,
+    x: &Tensor<4>,
+    x_host: &[f32],
+    peak: f32,
+    free_bits: f32,
+    groups: usize,
+    step: usize,
+) -> Evaluation {
+    let (recon, mu, logvar) = model.forward_mean(x.clone());
+    let dims = mu.dims()[1];
+    let recon = to_vec(recon);
+    Evaluation {
+        step,
+        heldout_psnr_db: psnr(&recon, x_host, peak),
+        latent: latent_stats(&to_vec(mu), &to_vec(logvar), dims, free_bits, groups),
+    }
+}

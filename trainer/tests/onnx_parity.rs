@@ -1,0 +1,161 @@
+//! Every exported graph, run by ONNX Runtime (through the engine's runtime loader), matches
+//! burn's forward pass on random inputs within 1e-4, and a corrupt model is an error.
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use ort::session::Session;
+use ort::value::Tensor as OrtTensor;
+use synesthete_trainer::export::{audio_encoder, image_vae};
+use synesthete_trainer::model::audio_vae::AudioVaeConfig;
+use synesthete_trainer::model::image_vae::ImageVaeConfig;
+use synesthete_trainer::training::batch::to_vec;
+
+const TOLERANCE: f32 = 1e-4;
+
+/// `$SYNESTHETE_ORT_LIB`, else the copy `cargo xtask fetch-ort` put in `target/onnxruntime/`.
+fn environment() -> &'static ort::environment::Environment {
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
+    synesthete_engine::runtime::environment(&[target])
+        .expect("ONNX Runtime loads; run `cargo xtask fetch-ort` first")
+}
+
+/// Runs `model` on named inputs and returns each output's values.
+fn run_onnx(
+    model: &[u8],
+    inputs: Vec<(&str, Vec<usize>, Vec<f32>)>,
+    outputs: &[&str],
+) -> Vec<Vec<f32>> {
+    let mut session = Session::builder(environment())
+        .unwrap()
+        .with_intra_threads(1)
+        .unwrap()
+        .commit_from_memory(model)
+        .expect("exported graph loads in ONNX Runtime");
+    let values: Vec<(String, ort::session::SessionInputValue)> = inputs
+        .into_iter()
+        .map(|(name, shape, data)| {
+            (
+                name.to_string(),
+                OrtTensor::from_array((shape, data)).unwrap().into(),
+            )
+        })
+        .collect();
+    let result = session.run(values).unwrap();
+    outputs
+        .iter()
+        .map(|name| {
+            result[*name]
+                .try_extract_tensor::<f32>()
+                .unwrap()
+                .1
+                .to_vec()
+        })
+        .collect()
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+fn random(shape: [usize; 4], device: &Device, scale: f32) -> Tensor<4> {
+    Tensor::random(
+        shape,
+        burn::tensor::Distribution::Normal(0.0, scale as f64),
+        device,
+    )
+}
+
+#[test]
+fn image_vae_encoder_and_decoder_match_burn() {
+    let device = Device::flex();
+    device.seed(3);
+    let model = ImageVaeConfig::new().init(&device);
+    let image = random([2, 3, 128, 128], &device, 1.0).clamp(0.0, 1.0);
+    let (mu, logvar) = model.encode(image.clone());
+    let onnx = run_onnx(
+        &image_vae::encoder(&model, 128),
+        vec![(image_vae::IMAGE_INPUT, vec![2, 3, 128, 128], to_vec(image))],
+        &["mu", "logvar"],
+    );
+    let mu_error = max_abs_diff(&onnx[0], &to_vec(mu));
+    let logvar_error = max_abs_diff(&onnx[1], &to_vec(logvar));
+    println!("image encoder: max |burn - ort| mu {mu_error:e}, logvar {logvar_error:e}");
+    assert!(mu_error < TOLERANCE && logvar_error < TOLERANCE);
+
+    let latent = random([2, 4, 16, 16], &device, 1.0);
+    let decoded = model.decode(latent.clone());
+    let onnx = run_onnx(
+        &image_vae::decoder(&model, 128),
+        vec![(image_vae::LATENT_INPUT, vec![2, 4, 16, 16], to_vec(latent))],
+        &["image"],
+    );
+    let error = max_abs_diff(&onnx[0], &to_vec(decoded));
+    println!("image decoder: max |burn - ort| {error:e}");
+    assert!(error < TOLERANCE);
+}
+
+#[test]
+fn audio_encoder_matches_burn() {
+    let device = Device::flex();
+    device.seed(4);
+    let config = AudioVaeConfig::new();
+    let model = config.init(&device);
+    let mel = random([3, 1, 80, 128], &device, 0.5).clamp(-1.0, 1.0);
+    let (mu, logvar) = model.encode(mel.clone());
+    let onnx = run_onnx(
+        &audio_encoder::encoder(&model, 80, 128),
+        vec![(audio_encoder::MEL_INPUT, vec![3, 1, 80, 128], to_vec(mel))],
+        &["mu", "logvar"],
+    );
+    let mu_error = max_abs_diff(&onnx[0], &mu.into_data().try_into_vec_as::<f32>().unwrap());
+    let logvar_error = max_abs_diff(
+        &onnx[1],
+        &logvar.into_data().try_into_vec_as::<f32>().unwrap(),
+    );
+    println!("audio encoder: max |burn - ort| mu {mu_error:e}, logvar {logvar_error:e}");
+    assert!(mu_error < TOLERANCE && logvar_error < TOLERANCE);
+}
+
+#[test]
+fn parity_check_fails_when_weights_differ() {
+    // The comparison above must be able to fail: a model with other weights does not match.
+    let device = Device::flex();
+    device.seed(5);
+    let exported = ImageVaeConfig::new().init(&device);
+    let other = ImageVaeConfig::new().init(&device);
+    let latent = random([1, 4, 16, 16], &device, 1.0);
+    let onnx = run_onnx(
+        &image_vae::decoder(&exported, 128),
+        vec![(
+            image_vae::LATENT_INPUT,
+            vec![1, 4, 16, 16],
+            to_vec(latent.clone()),
+        )],
+        &["image"],
+    );
+    assert!(max_abs_diff(&onnx[0], &to_vec(other.decode(latent))) > TOLERANCE);
+}
+
+#[test]
+fn corrupt_models_are_errors_not_crashes() {
+    let device = Device::flex();
+    let mut bytes = image_vae::decoder(&ImageVaeConfig::new().init(&device), 128);
+    bytes.truncate(bytes.len() / 2);
+    assert!(
+        Session::builder(environment())
+            .unwrap()
+            .commit_from_memory(&bytes)
+            .is_err()
+    );
+    assert!(
+        Session::builder(environment())
+            .unwrap()
+            .commit_from_memory(b"not onnx")
+            .is_err()
+    );
+}

@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod features;
 pub mod live;
+pub mod manifest;
 pub mod params;
 pub mod resources;
 pub mod ring;

@@ -2,4 +2,5 @@
 
 pub mod audio_encoder;
 pub mod image_vae;
+pub mod model_set;
 pub mod onnx_graph;

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::batch;
-use super::config::Preset;
+use super::config::{AudioVaeSection, ImageVaeSection, Preset};
 use super::vae_loop::{self, Evaluation, VaeRun};
 use crate::model::audio_vae::AudioVae;
 use crate::model::image_vae::ImageVae;
@@ -43,4 +43,52 @@ pub fn train_audio_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Audio
         move |samples, device| batch::mels(samples, n_mels, device),
         move |samples, device| batch::mels(samples, n_mels, device),
     )
+}
+
+/// A trained model read back from its run directory, with its configuration and evaluation.
+pub struct TrainedRun<M, S> {
+    pub model: M,
+    pub section: S,
+    pub evaluation: serde_json::Value,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e} (train first)", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow::anyhow!("{} is malformed: {e}", path.display()))
+}
+
+fn load_weights<M: burn::module::Module>(model: M, run_dir: &Path) -> anyhow::Result<M> {
+    let path = run_dir.join("model.bpk");
+    model.try_load_file(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot load {}: {e:?} (train first, or the run is from another configuration)",
+            path.display()
+        )
+    })
+}
+
+pub fn load_image_vae(run_dir: &Path) -> anyhow::Result<TrainedRun<ImageVae, ImageVaeSection>> {
+    let section: ImageVaeSection = read_json(&run_dir.join("config.json"))?;
+    section.model.validate().map_err(anyhow::Error::msg)?;
+    let model = load_weights(section.model.init(&burn::prelude::Device::flex()), run_dir)?;
+    let evaluation = read_json(&run_dir.join("evaluation.json"))?;
+    Ok(TrainedRun {
+        model,
+        section,
+        evaluation,
+    })
+}
+
+pub fn load_audio_vae(run_dir: &Path) -> anyhow::Result<TrainedRun<AudioVae, AudioVaeSection>> {
+    let section: AudioVaeSection = read_json(&run_dir.join("config.json"))?;
+    section.model.validate().map_err(anyhow::Error::msg)?;
+    let model = load_weights(section.model.init(&burn::prelude::Device::flex()), run_dir)?;
+    let evaluation = read_json(&run_dir.join("evaluation.json"))?;
+    Ok(TrainedRun {
+        model,
+        section,
+        evaluation,
+    })
 }

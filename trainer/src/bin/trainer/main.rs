@@ -1,6 +1,7 @@
 //! `trainer`: the Synesthete trainer's command line.
 
 mod data_cmd;
+mod export_cmd;
 mod train_cmd;
 
 use clap::{Parser, Subcommand};
@@ -24,12 +25,15 @@ enum Command {
     /// Train a model (resumes from the run directory's last checkpoint).
     #[command(subcommand)]
     Train(train_cmd::TrainCommand),
+    /// Export the trained models to ONNX with the engine's manifest.
+    Export(export_cmd::ExportArgs),
 }
 
 fn main() {
     let result = match Cli::parse().command {
         Command::Data(command) => data_cmd::run(command),
         Command::Train(command) => train_cmd::run(command),
+        Command::Export(args) => export_cmd::run(args),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");

@@ -1,0 +1,76 @@
+//! `trainer export`: ONNX graphs + manifest for the engine.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use synesthete_trainer::export::model_set::{ModelSet, export};
+use synesthete_trainer::training::config::Preset;
+use synesthete_trainer::training::tasks::{load_audio_vae, load_image_vae};
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Run directory of the trained image VAE.
+    #[arg(long, default_value = "runs/image_vae")]
+    image_run: PathBuf,
+    /// Run directory of the trained audio encoder.
+    #[arg(long, default_value = "runs/audio_vae")]
+    audio_run: PathBuf,
+    /// Output folder (the engine's model folder).
+    #[arg(long, default_value = "models")]
+    out: PathBuf,
+    /// Export correctly shaped models with random weights from a preset instead (for building
+    /// against before training).
+    #[arg(long)]
+    random: bool,
+    /// Preset for `--random` (`default`, `tiny` or a TOML file); also the data settings.
+    #[arg(long, default_value = "default")]
+    preset: String,
+}
+
+pub fn run(args: ExportArgs) -> Result<()> {
+    let preset = Preset::load(&args.preset).map_err(anyhow::Error::msg)?;
+    let manifest = if args.random {
+        let device = burn::prelude::Device::flex();
+        device.seed(0);
+        let image = preset.image_vae.model.init(&device);
+        let audio = preset.audio_vae.model.init(&device);
+        export(
+            &ModelSet {
+                name: "random weights (untrained)".into(),
+                image_vae: &image,
+                image_section: &preset.image_vae,
+                audio_vae: &audio,
+                audio_section: &preset.audio_vae,
+                data: &preset.data,
+                evaluation: serde_json::Value::Null,
+            },
+            &args.out,
+        )?
+    } else {
+        let image = load_image_vae(&args.image_run)?;
+        let audio = load_audio_vae(&args.audio_run)?;
+        export(
+            &ModelSet {
+                name: "synesthete default".into(),
+                image_vae: &image.model,
+                image_section: &image.section,
+                audio_vae: &audio.model,
+                audio_section: &audio.section,
+                data: &preset.data,
+                evaluation: serde_json::json!({ "image_vae": image.evaluation, "audio_vae": audio.evaluation }),
+            },
+            &args.out,
+        )?
+    };
+    for (role, graph) in &manifest.graphs {
+        let size = std::fs::metadata(args.out.join(&graph.file))?.len();
+        println!("{role:>14}: {} ({:.2} MB)", graph.file, size as f64 / 1e6);
+    }
+    println!(
+        "latent scale {:.4}; manifest written to {}",
+        manifest.latent.scale,
+        args.out.join("manifest.json").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Writes a complete model set — the ONNX graphs plus `manifest.json` — from trained (or
+//! freshly initialised) models. The manifest schema belongs to the engine; this fills it in.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use burn::prelude::*;
+use synesthete_engine::features::FeatureConfig;
+use synesthete_engine::manifest::{
+    GraphSpec, LatentSpec, MANIFEST_VERSION, Manifest, TensorSpec, sha256_hex,
+};
+
+use super::{audio_encoder, image_vae};
+use crate::data::dataset::DataConfig;
+use crate::data::visualizers::SIZE;
+use crate::model::audio_vae::AudioVae;
+use crate::model::image_vae::ImageVae;
+use crate::training::batch;
+use crate::training::config::{AudioVaeSection, ImageVaeSection};
+use crate::training::vae_loop::heldout_samples;
+
+pub struct ModelSet<'a> {
+    pub name: String,
+    pub image_vae: &'a ImageVae,
+    pub image_section: &'a ImageVaeSection,
+    pub audio_vae: &'a AudioVae,
+    pub audio_section: &'a AudioVaeSection,
+    pub data: &'a DataConfig,
+    /// Evaluation figures to record (trainer-defined JSON).
+    pub evaluation: serde_json::Value,
+}
+
+fn tensor(name: &str, shape: &[i64]) -> TensorSpec {
+    TensorSpec {
+        name: name.into(),
+        shape: shape.to_vec(),
+    }
+}
+
+fn write_graph(
+    dir: &Path,
+    file: &str,
+    bytes: &[u8],
+    inputs: Vec<TensorSpec>,
+    outputs: Vec<TensorSpec>,
+) -> anyhow::Result<GraphSpec> {
+    std::fs::write(dir.join(file), bytes)?;
+    Ok(GraphSpec {
+        file: file.into(),
+        sha256: sha256_hex(bytes),
+        inputs,
+        outputs,
+    })
+}
+
+/// 1 / standard deviation of the image encoder's means over held-out frames, so the DiT works
+/// on unit-variance latents.
+pub fn latent_scale(model: &ImageVae, data: &DataConfig, device: &Device) -> f32 {
+    let samples = heldout_samples(data, 32);
+    let (mu, _) = model.encode(batch::images(&samples, device));
+    let values = batch::to_vec(mu);
+    let mean = values.iter().sum::<f32>() / values.len() as f32;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / values.len() as f32;
+    1.0 / var.sqrt().max(1e-6)
+}
+
+/// Writes `image_encoder.onnx`, `image_decoder.onnx`, `audio_encoder.onnx` and `manifest.json`.
+pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
+    std::fs::create_dir_all(dir)?;
+    let device = Device::flex();
+    let latent_channels = set.image_section.model.latent_channels;
+    let side = (SIZE / 8) as i64;
+    let latent = [-1, latent_channels as i64, side, side];
+    let image = [-1, 3, SIZE as i64, SIZE as i64];
+    let (n_mels, frames) = (
+        set.audio_section.model.n_mels,
+        set.audio_section.model.frames,
+    );
+    let mel = [-1, 1, n_mels as i64, frames as i64];
+    let cond = [-1, set.audio_section.model.latent_dims as i64];
+    let mut graphs = BTreeMap::new();
+    graphs.insert(
+        "image_encoder".to_string(),
+        write_graph(
+            dir,
+            "image_encoder.onnx",
+            &image_vae::encoder(set.image_vae, SIZE),
+            vec![tensor(image_vae::IMAGE_INPUT, &image)],
+            vec![tensor("mu", &latent), tensor("logvar", &latent)],
+        )?,
+    );
+    graphs.insert(
+        "image_decoder".to_string(),
+        write_graph(
+            dir,
+            "image_decoder.onnx",
+            &image_vae::decoder(set.image_vae, SIZE),
+            vec![tensor(image_vae::LATENT_INPUT, &latent)],
+            vec![tensor("image", &image)],
+        )?,
+    );
+    graphs.insert(
+        "audio_encoder".to_string(),
+        write_graph(
+            dir,
+            "audio_encoder.onnx",
+            &audio_encoder::encoder(set.audio_vae, n_mels, frames),
+            vec![tensor(audio_encoder::MEL_INPUT, &mel)],
+            vec![tensor("mu", &cond), tensor("logvar", &cond)],
+        )?,
+    );
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        name: set.name.clone(),
+        features: FeatureConfig {
+            n_mels,
+            ..FeatureConfig::default()
+        },
+        context_frames: frames,
+        image_size: SIZE,
+        latent: LatentSpec {
+            channels: latent_channels,
+            height: side as usize,
+            width: side as usize,
+            scale: latent_scale(set.image_vae, set.data, &device),
+        },
+        conditioning_dims: set.audio_section.model.latent_dims,
+        graphs,
+        training: serde_json::json!({
+            "data": set.data,
+            "image_vae": set.image_section,
+            "audio_vae": set.audio_section,
+        }),
+        evaluation: set.evaluation.clone(),
+    };
+    manifest.validate().map_err(anyhow::Error::msg)?;
+    manifest.write(dir)?;
+    Ok(manifest)
+}

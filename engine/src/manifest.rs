@@ -159,7 +159,7 @@ impl Manifest {
         if self.latent.channels == 0
             || self.latent.height == 0
             || self.latent.width == 0
-            || !(self.latent.scale > 0.0)
+            || self.latent.scale.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
         {
             return Err("latent channels, size and scale must be positive".into());
         }

@@ -68,7 +68,7 @@ pub fn decoder(model: &ImageVae, size: usize) -> Vec<u8> {
         h = g.silu(&c);
     }
     let rgb = g.conv(&h, &model.to_rgb);
-    let image = g.node("Sigmoid", &[&rgb], vec![]);
+    let image = g.clip(&rgb, 0.0, 1.0);
     g.output(
         &image,
         "image",

@@ -229,6 +229,13 @@ impl GraphBuilder {
         )
     }
 
+    /// Clamp to [min, max] (Clip with scalar bounds).
+    pub fn clip(&mut self, x: &str, min: f32, max: f32) -> String {
+        let lo = self.constant("clip_min", vec![], vec![min]);
+        let hi = self.constant("clip_max", vec![], vec![max]);
+        self.node("Clip", &[x, &lo, &hi], vec![])
+    }
+
     pub fn reshape(&mut self, x: &str, shape: Vec<i64>) -> String {
         let shape = self.constant_i64("shape", shape);
         self.node("Reshape", &[x, &shape], vec![])

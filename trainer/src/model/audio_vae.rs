@@ -4,7 +4,7 @@
 use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{silu, tanh};
+use burn::tensor::activation::silu;
 
 use super::BetaVae;
 use super::layers::{conv, sample_latent, upsample2};
@@ -95,24 +95,32 @@ impl AudioVae {
         (self.mu.forward(flat.clone()), self.logvar.forward(flat))
     }
 
+    /// The decoded log-mel clamped to its [-1, 1] range.
+    pub fn decode(&self, latent: Tensor<2>) -> Tensor<4> {
+        self.decode_raw(latent).clamp(-1.0, 1.0)
+    }
+
+    /// Linear decoder output (what the loss sees; silence sits at the -1 floor, which a tanh
+    /// could only approach with vanishing gradients).
+    ///
     /// # Shapes
     /// - latent: `[batch, latent_dims]`
-    /// - returns `[batch, 1, n_mels, frames]` in [-1, 1]
-    pub fn decode(&self, latent: Tensor<2>) -> Tensor<4> {
+    /// - returns `[batch, 1, n_mels, frames]`
+    pub fn decode_raw(&self, latent: Tensor<2>) -> Tensor<4> {
         let [batch, _] = latent.dims();
         let [c, h, w] = self.bottleneck;
         let mut x: Tensor<4> = silu(self.decoder_in.forward(latent)).reshape([batch, c, h, w]);
         for layer in &self.up {
             x = silu(layer.forward(upsample2(x)));
         }
-        tanh(self.to_mel.forward(x))
+        self.to_mel.forward(x)
     }
 }
 
 impl BetaVae for AudioVae {
     fn forward_train(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<2>, Tensor<2>) {
         let (mu, logvar) = self.encode(x);
-        let recon = self.decode(sample_latent(mu.clone(), logvar.clone()));
+        let recon = self.decode_raw(sample_latent(mu.clone(), logvar.clone()));
         (recon, mu, logvar)
     }
 

@@ -4,7 +4,7 @@
 
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
-use burn::tensor::activation::{sigmoid, silu};
+use burn::tensor::activation::silu;
 
 use super::BetaVae;
 use super::layers::{conv, sample_latent, upsample2};
@@ -49,7 +49,7 @@ pub struct ImageVae {
     pub decoder_res: ResBlock,
     /// After each 2x upsampling: 3x3 conv + SiLU.
     pub up: Vec<Conv2d>,
-    /// 3x3 to RGB, then sigmoid.
+    /// 3x3 to RGB (linear; clamped to [0, 1] at inference).
     pub to_rgb: Conv2d,
 }
 
@@ -117,24 +117,30 @@ impl ImageVae {
         (self.mu.forward(h.clone()), self.logvar.forward(h))
     }
 
+    /// The decoder's linear output, before clamping: what the loss sees. (A sigmoid output
+    /// saturates on the many near-black and near-white pixels and stalls training.)
+    ///
     /// # Shapes
     /// - latent: `[batch, latent_channels, 16, 16]`
-    /// - returns `[batch, 3, 128, 128]` in [0, 1]
-    pub fn decode(&self, latent: Tensor<4>) -> Tensor<4> {
-        let mut h = self
-            .decoder_res
-            .forward(silu(self.decoder_in.forward(latent)));
+    /// - returns `[batch, 3, 128, 128]`
+    pub fn decode_raw(&self, latent: Tensor<4>) -> Tensor<4> {
+        let mut h = self.decoder_res.forward(silu(self.decoder_in.forward(latent)));
         for layer in &self.up {
             h = silu(layer.forward(upsample2(h)));
         }
-        sigmoid(self.to_rgb.forward(h))
+        self.to_rgb.forward(h)
+    }
+
+    /// The decoded image clamped to [0, 1] (what the engine shows).
+    pub fn decode(&self, latent: Tensor<4>) -> Tensor<4> {
+        self.decode_raw(latent).clamp(0.0, 1.0)
     }
 }
 
 impl BetaVae for ImageVae {
     fn forward_train(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<2>, Tensor<2>) {
         let (mu, logvar) = self.encode(x);
-        let recon = self.decode(sample_latent(mu.clone(), logvar.clone()));
+        let recon = self.decode_raw(sample_latent(mu.clone(), logvar.clone()));
         (recon, mu.flatten(1, 3), logvar.flatten(1, 3))
     }
 

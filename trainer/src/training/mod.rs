@@ -4,6 +4,7 @@ pub mod batch;
 pub mod checkpoint;
 pub mod config;
 pub mod diagnostics;
+pub mod inspect;
 pub mod metrics_log;
 pub mod schedule;
 pub mod tasks;

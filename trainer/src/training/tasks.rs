@@ -69,6 +69,13 @@ fn load_weights<M: burn::module::Module>(model: M, run_dir: &Path) -> anyhow::Re
     })
 }
 
+/// The image VAE described by `run_dir/config.json` with the weights in `weights_dir`.
+pub fn load_image_vae_weights(run_dir: &Path, weights_dir: &Path) -> anyhow::Result<ImageVae> {
+    let section: ImageVaeSection = read_json(&run_dir.join("config.json"))?;
+    section.model.validate().map_err(anyhow::Error::msg)?;
+    load_weights(section.model.init(&burn::prelude::Device::flex()), weights_dir)
+}
+
 pub fn load_image_vae(run_dir: &Path) -> anyhow::Result<TrainedRun<ImageVae, ImageVaeSection>> {
     let section: ImageVaeSection = read_json(&run_dir.join("config.json"))?;
     section.model.validate().map_err(anyhow::Error::msg)?;

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 
@@ -82,7 +83,8 @@ where
     base.seed(run.train.seed);
     let device = base.clone().autodiff();
     let model = init(&device);
-    let optim = AdamConfig::new().init();
+    // Clipping the gradient norm keeps one bad batch from throwing the run off.
+    let optim = AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();
     let (mut model, mut optim, start) =
         checkpoint::resume(run.out_dir, &run.config_json, model, optim)?;
     std::fs::write(

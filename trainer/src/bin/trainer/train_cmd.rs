@@ -17,6 +17,18 @@ pub enum TrainCommand {
         #[arg(long, default_value = "runs/image_vae")]
         out: PathBuf,
     },
+    /// Reconstruction sheet and per-family PSNR of a trained (or checkpointed) image VAE.
+    InspectVae {
+        #[arg(long, default_value = "runs/image_vae")]
+        run: PathBuf,
+        /// Use the latest checkpoint instead of the finished model.
+        #[arg(long)]
+        checkpoint: bool,
+        #[arg(long, default_value_t = 128)]
+        frames: usize,
+        #[arg(long, default_value = "default")]
+        preset: String,
+    },
     /// Train the audio encoder (beta-VAE over log-mel windows).
     Audio {
         #[arg(long, default_value = "default")]
@@ -28,6 +40,19 @@ pub enum TrainCommand {
 
 pub fn run(command: TrainCommand) -> Result<()> {
     let (evaluation, out) = match command {
+        TrainCommand::InspectVae { run, checkpoint, frames, preset } => {
+            let preset = Preset::load(&preset).map_err(anyhow::Error::msg)?;
+            let weights = if checkpoint { run.join("checkpoint") } else { run.clone() };
+            let model = tasks::load_image_vae_weights(&run, &weights)?;
+            let sheet = run.join("reconstructions.png");
+            let (families, overall) =
+                synesthete_trainer::training::inspect::reconstruction_report(&model, &preset.data, frames, &sheet)?;
+            for f in &families {
+                println!("{:>12}: {:5.2} dB over {} frames", f.family, f.psnr_db, f.frames);
+            }
+            println!("overall held-out PSNR {overall:.2} dB; sheet {}", sheet.display());
+            return Ok(());
+        }
         TrainCommand::Vae { preset, out } => {
             let preset = Preset::load(&preset).map_err(anyhow::Error::msg)?;
             (tasks::train_image_vae(&preset, &out)?.1, out)

@@ -14,6 +14,8 @@ packages=(
   libvulkan1 mesa-vulkan-drivers libegl1 libegl-mesa0
   # Headless display for editor tests and screenshots.
   xvfb
+  # Fonts for the trainer's plots.
+  fonts-dejavu-core
 )
 
 missing=()

@@ -4,4 +4,5 @@
 pub mod data;
 pub mod export;
 pub mod model;
+pub mod plots;
 pub mod training;

@@ -124,7 +124,9 @@ impl ImageVae {
     /// - latent: `[batch, latent_channels, 16, 16]`
     /// - returns `[batch, 3, 128, 128]`
     pub fn decode_raw(&self, latent: Tensor<4>) -> Tensor<4> {
-        let mut h = self.decoder_res.forward(silu(self.decoder_in.forward(latent)));
+        let mut h = self
+            .decoder_res
+            .forward(silu(self.decoder_in.forward(latent)));
         for layer in &self.up {
             h = silu(layer.forward(upsample2(h)));
         }

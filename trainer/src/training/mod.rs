@@ -1,5 +1,6 @@
 //! Training: configs, the beta-VAE loop with its latent diagnostics, logs and checkpoints.
 
+pub mod audio_latents;
 pub mod batch;
 pub mod checkpoint;
 pub mod config;

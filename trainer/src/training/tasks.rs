@@ -73,7 +73,10 @@ fn load_weights<M: burn::module::Module>(model: M, run_dir: &Path) -> anyhow::Re
 pub fn load_image_vae_weights(run_dir: &Path, weights_dir: &Path) -> anyhow::Result<ImageVae> {
     let section: ImageVaeSection = read_json(&run_dir.join("config.json"))?;
     section.model.validate().map_err(anyhow::Error::msg)?;
-    load_weights(section.model.init(&burn::prelude::Device::flex()), weights_dir)
+    load_weights(
+        section.model.init(&burn::prelude::Device::flex()),
+        weights_dir,
+    )
 }
 
 pub fn load_image_vae(run_dir: &Path) -> anyhow::Result<TrainedRun<ImageVae, ImageVaeSection>> {

@@ -84,7 +84,9 @@ where
     let device = base.clone().autodiff();
     let model = init(&device);
     // Clipping the gradient norm keeps one bad batch from throwing the run off.
-    let optim = AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();
+    let optim = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
     let (mut model, mut optim, start) =
         checkpoint::resume(run.out_dir, &run.config_json, model, optim)?;
     std::fs::write(
@@ -196,6 +198,10 @@ where
         run.out_dir.join("evaluation.json"),
         serde_json::to_vec_pretty(&last_eval)?,
     )?;
+    // Plots are a convenience: a missing font must not fail a finished run.
+    if let Err(error) = crate::plots::plot_run(run.out_dir) {
+        eprintln!("{}: plots skipped: {error:#}", run.name);
+    }
     Ok((trained, last_eval))
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Subcommand;
 use synesthete_trainer::training::config::Preset;
-use synesthete_trainer::training::tasks;
+use synesthete_trainer::training::{audio_latents, tasks};
 
 #[derive(Subcommand)]
 pub enum TrainCommand {
@@ -29,6 +29,21 @@ pub enum TrainCommand {
         #[arg(long, default_value = "default")]
         preset: String,
     },
+    /// PCA maps of the audio encoder's latent means coloured by the true factors, and an
+    /// interpolation sheet between two clips (PNGs in the run directory).
+    InspectAudio {
+        #[arg(long, default_value = "runs/audio_vae")]
+        run: PathBuf,
+        #[arg(long, default_value_t = 512)]
+        windows: usize,
+        #[arg(long, default_value = "default")]
+        preset: String,
+    },
+    /// Plot a run's metrics.jsonl to PNGs in the run directory.
+    Plot {
+        #[arg(long)]
+        run: PathBuf,
+    },
     /// Train the audio encoder (beta-VAE over log-mel windows).
     Audio {
         #[arg(long, default_value = "default")]
@@ -40,17 +55,73 @@ pub enum TrainCommand {
 
 pub fn run(command: TrainCommand) -> Result<()> {
     let (evaluation, out) = match command {
-        TrainCommand::InspectVae { run, checkpoint, frames, preset } => {
+        TrainCommand::InspectAudio {
+            run,
+            windows,
+            preset,
+        } => {
             let preset = Preset::load(&preset).map_err(anyhow::Error::msg)?;
-            let weights = if checkpoint { run.join("checkpoint") } else { run.clone() };
+            let trained = tasks::load_audio_vae(&run)?;
+            let n_mels = trained.section.model.n_mels;
+            let data = synesthete_trainer::data::dataset::DataConfig {
+                context_frames: trained.section.model.frames,
+                ..preset.data
+            };
+            let explained =
+                audio_latents::write_pca_maps(&trained.model, &data, n_mels, windows, &run)?;
+            audio_latents::write_interpolation_sheet(
+                &trained.model,
+                &data,
+                n_mels,
+                8,
+                &run.join("interpolation.png"),
+            )?;
+            println!(
+                "PCA of {windows} held-out latent means: PC1 {:.1}%, PC2 {:.1}% of variance; maps and interpolation.png in {}",
+                100.0 * explained[0],
+                100.0 * explained[1],
+                run.display()
+            );
+            return Ok(());
+        }
+        TrainCommand::Plot { run } => {
+            synesthete_trainer::plots::plot_run(&run)?;
+            println!(
+                "wrote training.png, kl.png and active.png in {}",
+                run.display()
+            );
+            return Ok(());
+        }
+        TrainCommand::InspectVae {
+            run,
+            checkpoint,
+            frames,
+            preset,
+        } => {
+            let preset = Preset::load(&preset).map_err(anyhow::Error::msg)?;
+            let weights = if checkpoint {
+                run.join("checkpoint")
+            } else {
+                run.clone()
+            };
             let model = tasks::load_image_vae_weights(&run, &weights)?;
             let sheet = run.join("reconstructions.png");
-            let (families, overall) =
-                synesthete_trainer::training::inspect::reconstruction_report(&model, &preset.data, frames, &sheet)?;
+            let (families, overall) = synesthete_trainer::training::inspect::reconstruction_report(
+                &model,
+                &preset.data,
+                frames,
+                &sheet,
+            )?;
             for f in &families {
-                println!("{:>12}: {:5.2} dB over {} frames", f.family, f.psnr_db, f.frames);
+                println!(
+                    "{:>12}: {:5.2} dB over {} frames",
+                    f.family, f.psnr_db, f.frames
+                );
             }
-            println!("overall held-out PSNR {overall:.2} dB; sheet {}", sheet.display());
+            println!(
+                "overall held-out PSNR {overall:.2} dB; sheet {}",
+                sheet.display()
+            );
             return Ok(());
         }
         TrainCommand::Vae { preset, out } => {

@@ -69,32 +69,39 @@ fn load_weights<M: burn::module::Module>(model: M, run_dir: &Path) -> anyhow::Re
     })
 }
 
-/// The image VAE described by `run_dir/config.json` with the weights in `weights_dir`.
-pub fn load_image_vae_weights(run_dir: &Path, weights_dir: &Path) -> anyhow::Result<ImageVae> {
-    let section: ImageVaeSection = read_json(&run_dir.join("config.json"))?;
-    section.model.validate().map_err(anyhow::Error::msg)?;
-    load_weights(
-        section.model.init(&burn::prelude::Device::flex()),
-        weights_dir,
-    )
+/// A model section (`config.json` of a run) that can build its untrained model.
+pub trait RunSection: serde::de::DeserializeOwned {
+    type Model: burn::module::Module;
+    fn build(&self) -> anyhow::Result<Self::Model>;
 }
 
-pub fn load_image_vae(run_dir: &Path) -> anyhow::Result<TrainedRun<ImageVae, ImageVaeSection>> {
-    let section: ImageVaeSection = read_json(&run_dir.join("config.json"))?;
-    section.model.validate().map_err(anyhow::Error::msg)?;
-    let model = load_weights(section.model.init(&burn::prelude::Device::flex()), run_dir)?;
-    let evaluation = read_json(&run_dir.join("evaluation.json"))?;
-    Ok(TrainedRun {
-        model,
-        section,
-        evaluation,
-    })
+impl RunSection for ImageVaeSection {
+    type Model = ImageVae;
+    fn build(&self) -> anyhow::Result<ImageVae> {
+        self.model.validate().map_err(anyhow::Error::msg)?;
+        Ok(self.model.init(&burn::prelude::Device::flex()))
+    }
 }
 
-pub fn load_audio_vae(run_dir: &Path) -> anyhow::Result<TrainedRun<AudioVae, AudioVaeSection>> {
-    let section: AudioVaeSection = read_json(&run_dir.join("config.json"))?;
-    section.model.validate().map_err(anyhow::Error::msg)?;
-    let model = load_weights(section.model.init(&burn::prelude::Device::flex()), run_dir)?;
+impl RunSection for AudioVaeSection {
+    type Model = AudioVae;
+    fn build(&self) -> anyhow::Result<AudioVae> {
+        self.model.validate().map_err(anyhow::Error::msg)?;
+        Ok(self.model.init(&burn::prelude::Device::flex()))
+    }
+}
+
+/// The model described by `run_dir/config.json` with the weights in `weights_dir` (the run
+/// itself, or its `checkpoint/`).
+pub fn load_model<S: RunSection>(run_dir: &Path, weights_dir: &Path) -> anyhow::Result<S::Model> {
+    let section: S = read_json(&run_dir.join("config.json"))?;
+    load_weights(section.build()?, weights_dir)
+}
+
+/// A finished run: model, configuration and evaluation.
+pub fn load_run<S: RunSection>(run_dir: &Path) -> anyhow::Result<TrainedRun<S::Model, S>> {
+    let section: S = read_json(&run_dir.join("config.json"))?;
+    let model = load_weights(section.build()?, run_dir)?;
     let evaluation = read_json(&run_dir.join("evaluation.json"))?;
     Ok(TrainedRun {
         model,

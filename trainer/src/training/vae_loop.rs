@@ -113,15 +113,18 @@ where
             .progress_chars("=> "),
     );
     progress.set_prefix(run.name.to_string());
-    let mut last_eval = evaluate(
-        &model.valid(),
-        &heldout_x,
-        &heldout_host,
-        run.peak,
-        run.train.free_bits,
-        run.kl_groups,
-        start,
-    );
+    let evaluate_at = |model: &M, step: usize| {
+        evaluate(
+            &model.valid(),
+            &heldout_x,
+            &heldout_host,
+            run.peak,
+            run.train.free_bits,
+            run.kl_groups,
+            step,
+        )
+    };
+    let mut last_eval = evaluate_at(&model, start);
     let mut step_time = Instant::now();
     for step in start..run.train.steps {
         let batch = stream.next_batch(run.train.batch_size);
@@ -156,15 +159,7 @@ where
             ));
         }
         if done % run.train.eval_every == 0 || done == run.train.steps {
-            last_eval = evaluate(
-                &model.valid(),
-                &heldout_x,
-                &heldout_host,
-                run.peak,
-                run.train.free_bits,
-                run.kl_groups,
-                done,
-            );
+            last_eval = evaluate_at(&model, done);
             log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
             progress.println(format!(
                 "{} step {done}: held-out PSNR {:.2} dB, KL {:.1} nats, active {}/{}",

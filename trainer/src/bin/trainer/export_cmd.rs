@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use synesthete_trainer::export::model_set::{ModelSet, export};
-use synesthete_trainer::training::config::Preset;
-use synesthete_trainer::training::tasks::{load_audio_vae, load_image_vae};
+use synesthete_trainer::training::config::{AudioVaeSection, ImageVaeSection, Preset};
+use synesthete_trainer::training::tasks::load_run;
 
 #[derive(Args)]
 pub struct ExportArgs {
@@ -48,8 +48,8 @@ pub fn run(args: ExportArgs) -> Result<()> {
             &args.out,
         )?
     } else {
-        let image = load_image_vae(&args.image_run)?;
-        let audio = load_audio_vae(&args.audio_run)?;
+        let image = load_run::<ImageVaeSection>(&args.image_run)?;
+        let audio = load_run::<AudioVaeSection>(&args.audio_run)?;
         export(
             &ModelSet {
                 name: "synesthete default".into(),

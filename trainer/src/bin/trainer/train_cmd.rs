@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Subcommand;
-use synesthete_trainer::training::config::Preset;
+use synesthete_trainer::training::config::{AudioVaeSection, ImageVaeSection, Preset};
 use synesthete_trainer::training::{audio_latents, tasks};
 
 #[derive(Subcommand)]
@@ -61,7 +61,7 @@ pub fn run(command: TrainCommand) -> Result<()> {
             preset,
         } => {
             let preset = Preset::load(&preset).map_err(anyhow::Error::msg)?;
-            let trained = tasks::load_audio_vae(&run)?;
+            let trained = tasks::load_run::<AudioVaeSection>(&run)?;
             let n_mels = trained.section.model.n_mels;
             let data = synesthete_trainer::data::dataset::DataConfig {
                 context_frames: trained.section.model.frames,
@@ -104,7 +104,7 @@ pub fn run(command: TrainCommand) -> Result<()> {
             } else {
                 run.clone()
             };
-            let model = tasks::load_image_vae_weights(&run, &weights)?;
+            let model = tasks::load_model::<ImageVaeSection>(&run, &weights)?;
             let sheet = run.join("reconstructions.png");
             let (families, overall) = synesthete_trainer::training::inspect::reconstruction_report(
                 &model,

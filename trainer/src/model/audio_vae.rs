@@ -7,7 +7,7 @@ use burn::prelude::*;
 use burn::tensor::activation::silu;
 
 use super::BetaVae;
-use super::layers::{conv, sample_latent, upsample2};
+use super::layers::{LOGVAR_INIT_BIAS, constant_bias, conv, sample_latent, upsample2};
 
 #[derive(Config, Debug, PartialEq)]
 pub struct AudioVaeConfig {
@@ -73,7 +73,11 @@ impl AudioVaeConfig {
         AudioVae {
             down,
             mu: LinearConfig::new(flat, self.latent_dims).init(device),
-            logvar: LinearConfig::new(flat, self.latent_dims).init(device),
+            logvar: {
+                let mut head = LinearConfig::new(flat, self.latent_dims).init(device);
+                head.bias = Some(constant_bias(self.latent_dims, LOGVAR_INIT_BIAS, device));
+                head
+            },
             decoder_in: LinearConfig::new(self.latent_dims, flat).init(device),
             up,
             to_mel: conv(c[0], 1, 3, 1, device),

@@ -7,7 +7,7 @@ use burn::prelude::*;
 use burn::tensor::activation::silu;
 
 use super::BetaVae;
-use super::layers::{conv, sample_latent, upsample2};
+use super::layers::{LOGVAR_INIT_BIAS, constant_bias, conv, sample_latent, upsample2};
 
 #[derive(Config, Debug, PartialEq)]
 pub struct ImageVaeConfig {
@@ -92,7 +92,15 @@ impl ImageVaeConfig {
                 conv2: conv(top, top, 3, 1, device),
             },
             mu: conv(top, self.latent_channels, 1, 1, device),
-            logvar: conv(top, self.latent_channels, 1, 1, device),
+            logvar: {
+                let mut head = conv(top, self.latent_channels, 1, 1, device);
+                head.bias = Some(constant_bias(
+                    self.latent_channels,
+                    LOGVAR_INIT_BIAS,
+                    device,
+                ));
+                head
+            },
             decoder_in: conv(self.latent_channels, dec[0], 3, 1, device),
             decoder_res: ResBlock {
                 conv1: conv(dec[0], dec[0], 3, 1, device),

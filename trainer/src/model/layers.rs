@@ -34,3 +34,14 @@ pub fn sample_latent<const D: usize>(mu: Tensor<D>, logvar: Tensor<D>) -> Tensor
     let eps = mu.random_like(burn::tensor::Distribution::Normal(0.0, 1.0));
     mu + eps * logvar.mul_scalar(0.5).exp()
 }
+
+/// Initial bias of the log-variance heads. Starting at logvar = 0 means unit-variance sampling
+/// noise that swamps the young encoder's means, so the decoder first learns to ignore the
+/// latent (grey, blurry output for hundreds of steps); -6 (std 0.05) lets it use the latent
+/// from the start while the KL term is free to raise the variance later.
+pub const LOGVAR_INIT_BIAS: f32 = -6.0;
+
+/// A bias parameter of `len` values all equal to `value`.
+pub fn constant_bias(len: usize, value: f32, device: &Device) -> burn::module::Param<Tensor<1>> {
+    burn::module::Param::from_tensor(Tensor::full([len], value, device))
+}

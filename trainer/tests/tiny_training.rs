@@ -13,6 +13,15 @@ fn run_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Held-out PSNR of every evaluation, the untrained model first.
+fn heldout_psnr(dir: &std::path::Path) -> Vec<f64> {
+    read_metrics(&dir.join("metrics.jsonl"))
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["eval"]["heldout_psnr_db"].as_f64())
+        .collect()
+}
+
 fn logged_mse(dir: &std::path::Path) -> Vec<f64> {
     read_metrics(&dir.join("metrics.jsonl"))
         .unwrap()
@@ -65,8 +74,11 @@ fn audio_encoder_loss_falls() {
     let preset = Preset::load("tiny").unwrap();
     let dir = run_dir("tiny-audio-vae");
     let (_, evaluation) = tasks::train_audio_vae(&preset, &dir).unwrap();
-    let mse = logged_mse(&dir);
-    assert!(mse[mse.len() - 1] < mse[0], "loss did not fall: {mse:?}");
+    let psnr = heldout_psnr(&dir);
+    assert!(
+        psnr[psnr.len() - 1] > psnr[0] + 1.0,
+        "held-out PSNR did not improve: {psnr:?}"
+    );
     assert_eq!(evaluation.latent.dims, preset.audio_vae.model.latent_dims);
     assert!(evaluation.latent.kl_raw.is_finite());
     std::fs::remove_dir_all(dir).unwrap();

@@ -125,6 +125,10 @@ where
         )
     };
     let mut last_eval = evaluate_at(&model, start);
+    if start == 0 {
+        // The untrained baseline, so every curve starts from where training did.
+        log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
+    }
     let mut step_time = Instant::now();
     for step in start..run.train.steps {
         let batch = stream.next_batch(run.train.batch_size);

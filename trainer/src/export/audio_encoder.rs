@@ -18,10 +18,7 @@ pub fn encoder(model: &AudioVae, n_mels: usize, frames: usize) -> Vec<u8> {
             Dim::Fixed(frames),
         ],
     );
-    for layer in &model.down {
-        let c = g.conv(&h, layer);
-        h = g.silu(&c);
-    }
+    h = g.conv_silu_stack(&h, &model.down);
     let flat = g.node(
         "Flatten",
         &[&h],

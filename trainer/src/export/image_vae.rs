@@ -28,10 +28,7 @@ pub fn encoder(model: &ImageVae, size: usize) -> Vec<u8> {
             Dim::Fixed(size),
         ],
     );
-    for layer in &model.down {
-        let c = g.conv(&h, layer);
-        h = g.silu(&c);
-    }
+    h = g.conv_silu_stack(&h, &model.down);
     let h = res_block(&mut g, &h, &model.encoder_res);
     let mu = g.conv(&h, &model.mu);
     let logvar = g.conv(&h, &model.logvar);

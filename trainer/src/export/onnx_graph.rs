@@ -198,6 +198,16 @@ impl GraphBuilder {
         )
     }
 
+    /// `silu(conv(x))` through each layer in turn (the encoders' downsampling stacks).
+    pub fn conv_silu_stack(&mut self, x: &str, layers: &[Conv2d]) -> String {
+        let mut h = x.to_string();
+        for layer in layers {
+            let c = self.conv(&h, layer);
+            h = self.silu(&c);
+        }
+        h
+    }
+
     /// burn `Linear` (weight `[in, out]`): Gemm with B as stored.
     pub fn linear(&mut self, x: &str, linear: &Linear) -> String {
         let weight = self.param("linear_w", &linear.weight);

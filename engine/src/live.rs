@@ -175,17 +175,16 @@ struct Worker {
 
 impl Worker {
     fn run(mut self) {
-        let runtime = crate::runtime::environment(&self.resource_dirs).map(|_| ());
+        let runtime = crate::runtime::loaded(&self.resource_dirs);
         {
             let mut status = lock(&self.status);
             status.runtime_ok = runtime.is_ok();
+            // The path that was loaded, not a second search that could find another file.
             status.runtime = match &runtime {
-                Ok(()) => format!(
+                Ok((_, path)) => format!(
                     "ONNX Runtime {} loaded from {}",
                     crate::runtime::ORT_VERSION,
-                    crate::runtime::locate_runtime(&self.resource_dirs)
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
+                    path.display()
                 ),
                 Err(e) => e.to_string(),
             };

@@ -88,13 +88,23 @@ fn locate_runtime_in(
 pub fn environment(
     resource_dirs: &[PathBuf],
 ) -> Result<&'static ort::environment::Environment, RuntimeError> {
-    static ENVIRONMENT: OnceLock<Result<ort::environment::Environment, RuntimeError>> =
+    loaded(resource_dirs).map(|(environment, _)| environment)
+}
+
+/// Like [`environment`], plus the path of the library that was actually loaded.
+pub fn loaded(
+    resource_dirs: &[PathBuf],
+) -> Result<(&'static ort::environment::Environment, &'static Path), RuntimeError> {
+    static LOADED: OnceLock<Result<(ort::environment::Environment, PathBuf), RuntimeError>> =
         OnceLock::new();
-    let result = ENVIRONMENT.get_or_init(|| {
+    let result = LOADED.get_or_init(|| {
         let path = locate_runtime(resource_dirs)?;
-        load(&path)
+        Ok((load(&path)?, path))
     });
-    result.as_ref().map_err(Clone::clone)
+    match result {
+        Ok((environment, path)) => Ok((environment, path.as_path())),
+        Err(error) => Err(error.clone()),
+    }
 }
 
 fn load(path: &Path) -> Result<ort::environment::Environment, RuntimeError> {

@@ -3,6 +3,7 @@
 //! so training never waits on generation. Seeded and reproducible: clip `i` of a stream always
 //! comes from the same seed, and samples arrive in the same order whatever the thread timing.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -13,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use synesthete_engine::features::FeatureConfig;
 use synesthete_engine::features::analyzer::analyze_clip;
 
+use super::cache;
 use super::music::{self, SongSpec};
 use super::visualizers::{self, ALL_FAMILIES, Family, Frame, Style, VisualInput};
 
@@ -33,6 +35,15 @@ pub struct DataConfig {
     pub workers: usize,
     /// Samples buffered per worker.
     pub queue_per_worker: usize,
+    /// Size of the shuffle pool samples are drawn from at random. Consecutive samples of one
+    /// clip share its style; drawing from a pool of many clips decorrelates a batch at no extra
+    /// rendering cost. 0 keeps clip order.
+    #[serde(default)]
+    pub shuffle_samples: usize,
+    /// Optional on-disk cache of rendered clips (see [`super::cache`]); `None` renders every
+    /// clip afresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for DataConfig {
@@ -44,12 +55,14 @@ impl Default for DataConfig {
             samples_per_clip: 8,
             workers: 2,
             queue_per_worker: 64,
+            shuffle_samples: 128,
+            cache_dir: None,
         }
     }
 }
 
 /// The true factors behind a sample (for metrics and plots).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Factors {
     pub clip_seed: u64,
     pub kind: music::ClipKind,
@@ -63,7 +76,7 @@ pub struct Factors {
 }
 
 /// One training example.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sample {
     /// Normalised log-mel, `[n_mels][context_frames]` row-major (band-major), values in [-1, 1].
     pub mel: Vec<f32>,
@@ -75,10 +88,29 @@ pub struct Sample {
     pub time_s: f32,
 }
 
-/// Renders clip `clip_index` of the stream `config` describes and cuts its samples.
+/// The samples of clip `clip_index` of the stream `config` describes: read from the cache when
+/// one is configured and holds the clip, rendered (and cached) otherwise.
 pub fn samples_for_clip(config: &DataConfig, clip_index: u64) -> Vec<Sample> {
-    let features = FeatureConfig::default();
     let seed = config.seed.wrapping_add(clip_index);
+    let Some(root) = &config.cache_dir else {
+        return render_clip(config, seed);
+    };
+    let dir = cache::directory(root, config);
+    match cache::load(&dir, config, seed) {
+        Ok(Some(samples)) => return samples,
+        Ok(None) => {}
+        Err(e) => eprintln!("data cache: {e}; rendering the clip again"),
+    }
+    let samples = render_clip(config, seed);
+    if let Err(e) = cache::store(&dir, seed, &samples) {
+        eprintln!("data cache: {e}; training goes on without caching this clip");
+    }
+    samples
+}
+
+/// Renders the clip of `seed` and cuts its samples.
+fn render_clip(config: &DataConfig, seed: u64) -> Vec<Sample> {
+    let features = FeatureConfig::default();
     let spec = SongSpec::from_seed(seed);
     let clip = music::render(&spec, features.sample_rate, config.clip_seconds);
     let frames = analyze_clip(&clip.samples, clip.sample_rate, features.clone())
@@ -139,7 +171,12 @@ pub struct DataStream {
     /// One channel per worker; each message is one clip's samples.
     receivers: Vec<Receiver<Vec<Sample>>>,
     next_worker: usize,
-    current: std::collections::VecDeque<Sample>,
+    /// Samples taken from the clips, waiting to be drawn.
+    pool: Vec<Sample>,
+    /// Samples the pool holds before each draw (at least 1).
+    pool_target: usize,
+    /// Draws from the pool; seeded from the stream seed so the order is reproducible.
+    shuffle: ChaCha8Rng,
     workers: Vec<JoinHandle<()>>,
     /// Clips sent by the workers / taken by the consumer (for `buffered_clips`).
     produced: Arc<AtomicU64>,
@@ -174,7 +211,9 @@ impl DataStream {
         Self {
             receivers,
             next_worker: 0,
-            current: Default::default(),
+            pool: Vec::new(),
+            pool_target: config.shuffle_samples.max(1),
+            shuffle: ChaCha8Rng::seed_from_u64(config.seed ^ 0x5348_5546),
             workers,
             produced,
             consumed: 0,
@@ -212,26 +251,31 @@ impl DataStream {
 
     /// The next sample; blocks only if the workers are behind.
     pub fn next_sample(&mut self) -> Sample {
-        loop {
-            if let Some(sample) = self.current.pop_front() {
-                return sample;
-            }
+        while self.pool.len() < self.pool_target {
             let clip = self
                 .next_clip(true)
                 .expect("blocking receive yields a clip");
-            self.current.extend(clip);
+            self.pool.extend(clip);
         }
+        self.draw()
     }
 
     /// The next sample if one is already generated, without waiting.
     pub fn try_next_sample(&mut self) -> Option<Sample> {
-        loop {
-            if let Some(sample) = self.current.pop_front() {
-                return Some(sample);
-            }
+        while self.pool.len() < self.pool_target {
             let clip = self.next_clip(false)?;
-            self.current.extend(clip);
+            self.pool.extend(clip);
         }
+        Some(self.draw())
+    }
+
+    /// Takes a random sample from the full pool (the oldest one when shuffling is off).
+    fn draw(&mut self) -> Sample {
+        if self.pool_target == 1 {
+            return self.pool.remove(0);
+        }
+        let index = self.shuffle.random_range(0..self.pool.len());
+        self.pool.swap_remove(index)
     }
 
     pub fn next_batch(&mut self, size: usize) -> Vec<Sample> {
@@ -281,6 +325,8 @@ mod tests {
             samples_per_clip: 4,
             workers: 2,
             queue_per_worker: 16,
+            shuffle_samples: 0,
+            cache_dir: None,
         }
     }
 
@@ -311,6 +357,28 @@ mod tests {
         let mut clips: Vec<u64> = two.iter().map(|s| s.0).collect();
         clips.dedup();
         assert_eq!(clips, (11..17).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_shuffled_batch_mixes_clips_reproducibly() {
+        let shuffled = || {
+            let mut stream = DataStream::new(DataConfig {
+                shuffle_samples: 32,
+                ..tiny()
+            });
+            stream
+                .next_batch(16)
+                .iter()
+                .map(|s| (s.factors.clip_seed, s.time_s))
+                .collect::<Vec<_>>()
+        };
+        let batch = shuffled();
+        assert_eq!(batch, shuffled());
+        let mut clips: Vec<u64> = batch.iter().map(|s| s.0).collect();
+        clips.sort();
+        clips.dedup();
+        // In clip order 16 samples span 4 clips of 4; drawn from a pool of 8 clips they span more.
+        assert!(clips.len() > 4, "batch drew from clips {clips:?}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::synth::{ALL_VOICES, BandPass, OnePole, Voice, envelope, midi_to_hz, oscillator};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ClipKind {
     Music,
     NoiseSweep,
@@ -18,7 +18,7 @@ pub enum ClipKind {
     Silence,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Section {
     /// Sparse drums, rising hats and filter.
     Build,

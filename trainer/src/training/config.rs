@@ -13,6 +13,10 @@ pub struct VaeTrainConfig {
     pub steps: usize,
     pub batch_size: usize,
     pub learning_rate: f64,
+    /// The learning rate decays along a cosine to `learning_rate * final_lr_fraction` at the
+    /// last step (1 keeps it constant).
+    #[serde(default = "constant_lr")]
+    pub final_lr_fraction: f64,
     /// KL floor per latent dimension, in nats (free bits).
     pub free_bits: f32,
     pub beta: BetaSchedule,
@@ -28,6 +32,10 @@ pub struct VaeTrainConfig {
     pub crop_size: usize,
 }
 
+fn constant_lr() -> f64 {
+    1.0
+}
+
 fn no_crop() -> usize {
     usize::MAX
 }
@@ -41,6 +49,12 @@ impl VaeTrainConfig {
             return Err(format!(
                 "learning_rate {} must be in (0, 1)",
                 self.learning_rate
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.final_lr_fraction) {
+            return Err(format!(
+                "final_lr_fraction {} must be in [0, 1]",
+                self.final_lr_fraction
             ));
         }
         if self.crop_size < 16

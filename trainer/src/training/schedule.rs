@@ -1,5 +1,6 @@
 //! KL weight (beta) schedules against posterior collapse: linear warm-up, or cyclical annealing
-//! (Fu et al. 2019: ramp up over the first half of each cycle, hold for the second).
+//! (Fu et al. 2019: ramp up over the first half of each cycle, hold for the second); and the
+//! cosine learning-rate decay.
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -24,9 +25,25 @@ impl BetaSchedule {
     }
 }
 
+/// Cosine decay from `base` at step 0 to `base * final_fraction` at `steps` (Loshchilov &
+/// Hutter 2017, without restarts): large steps early, fine ones for the last decibels.
+pub fn cosine_learning_rate(base: f64, final_fraction: f64, step: usize, steps: usize) -> f64 {
+    let progress = (step as f64 / steps.max(1) as f64).min(1.0);
+    let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
+    base * (final_fraction + (1.0 - final_fraction) * cosine)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cosine_decays_from_base_to_the_final_fraction() {
+        assert_eq!(cosine_learning_rate(1e-3, 0.1, 0, 100), 1e-3);
+        assert!((cosine_learning_rate(1e-3, 0.1, 50, 100) - 0.55e-3).abs() < 1e-12);
+        assert!((cosine_learning_rate(1e-3, 0.1, 100, 100) - 1e-4).abs() < 1e-12);
+        assert_eq!(cosine_learning_rate(1e-3, 1.0, 70, 100), 1e-3);
+    }
 
     #[test]
     fn warmup_ramps_then_holds() {

@@ -14,6 +14,7 @@ use super::checkpoint::{self, Progress};
 use super::config::VaeTrainConfig;
 use super::diagnostics::{LatentStats, latent_stats, psnr};
 use super::metrics_log::MetricsLog;
+use super::schedule::cosine_learning_rate;
 use crate::data::dataset::{DataConfig, DataStream, Sample, samples_for_clip};
 use crate::model::BetaVae;
 
@@ -143,7 +144,13 @@ where
         let beta = run.train.beta.at(step);
         let loss = mse.clone() + kl_free_bits.clone().mul_scalar(beta / elements as f32);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(run.train.learning_rate, model, grads);
+        let learning_rate = cosine_learning_rate(
+            run.train.learning_rate,
+            run.train.final_lr_fraction,
+            step,
+            run.train.steps,
+        );
+        model = optim.step(learning_rate, model, grads);
 
         let done = step + 1;
         if done % run.train.log_every == 0 || done == run.train.steps {
@@ -154,7 +161,7 @@ where
                 "model": run.name, "step": done, "mse": mse_value,
                 "psnr_db": 10.0 * (run.peak * run.peak / mse_value.max(1e-12)).log10(),
                 "kl_raw": kl_per_dim.sum().into_scalar::<f32>(), "kl_free_bits": kl_free_bits.into_scalar::<f32>(),
-                "beta": beta, "ms_per_step": ms_per_step,
+                "beta": beta, "learning_rate": learning_rate, "ms_per_step": ms_per_step,
             });
             log.write(&record)?;
             progress.set_message(format!(

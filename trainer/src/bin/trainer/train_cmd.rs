@@ -16,6 +16,10 @@ pub enum TrainCommand {
         preset: String,
         #[arg(long, default_value = "runs/image_vae")]
         out: PathBuf,
+        /// Cache rendered clips in this directory and reuse them (overrides the preset's
+        /// `data.cache_dir`).
+        #[arg(long)]
+        data_cache: Option<PathBuf>,
     },
     /// Reconstruction sheet and per-family PSNR of a trained (or checkpointed) image VAE.
     InspectVae {
@@ -50,6 +54,10 @@ pub enum TrainCommand {
         preset: String,
         #[arg(long, default_value = "runs/audio_vae")]
         out: PathBuf,
+        /// Cache rendered clips in this directory and reuse them (overrides the preset's
+        /// `data.cache_dir`).
+        #[arg(long)]
+        data_cache: Option<PathBuf>,
     },
 }
 
@@ -124,16 +132,32 @@ pub fn run(command: TrainCommand) -> Result<()> {
             );
             return Ok(());
         }
-        TrainCommand::Vae { preset, out } => {
-            let preset = Preset::load(&preset).map_err(anyhow::Error::msg)?;
+        TrainCommand::Vae {
+            preset,
+            out,
+            data_cache,
+        } => {
+            let preset = load_preset(&preset, data_cache)?;
             (tasks::train_image_vae(&preset, &out)?.1, out)
         }
-        TrainCommand::Audio { preset, out } => {
-            let preset = Preset::load(&preset).map_err(anyhow::Error::msg)?;
+        TrainCommand::Audio {
+            preset,
+            out,
+            data_cache,
+        } => {
+            let preset = load_preset(&preset, data_cache)?;
             (tasks::train_audio_vae(&preset, &out)?.1, out)
         }
     };
     println!("{}", serde_json::to_string_pretty(&evaluation)?);
     println!("model, metrics and checkpoint in {}", out.display());
     Ok(())
+}
+
+fn load_preset(name: &str, data_cache: Option<PathBuf>) -> Result<Preset> {
+    let mut preset = Preset::load(name).map_err(anyhow::Error::msg)?;
+    if data_cache.is_some() {
+        preset.data.cache_dir = data_cache;
+    }
+    Ok(preset)
 }

@@ -19,7 +19,7 @@ use synesthete_engine::features::analyzer::FeatureFrame;
 /// Frame side in pixels.
 pub const SIZE: usize = 128;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Family {
     Pulse,
     Spectrum,
@@ -144,7 +144,7 @@ impl VisualInput<'_> {
 }
 
 /// A CHW RGB image with values in [0, 1].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Frame {
     pub data: Vec<f32>,
 }

@@ -3,6 +3,7 @@
 //! Everything the trainer and the plugin must agree on is defined here, once.
 
 pub mod demo;
+pub mod diffusion;
 pub mod features;
 pub mod live;
 pub mod manifest;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::diffusion::NoiseSchedule;
 use crate::features::FeatureConfig;
 
 /// The manifest schema version this engine reads.
@@ -43,6 +44,25 @@ pub struct LatentSpec {
     pub scale: f32,
 }
 
+/// What the model predicts; the sampler converts it to a clean-latent estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prediction {
+    /// v = √ᾱ·ε − √(1 − ᾱ)·x₀ (see `crate::diffusion::schedule`).
+    V,
+}
+
+/// How to sample the DiT: its training schedule and the settings it was evaluated with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffusionSpec {
+    pub schedule: NoiseSchedule,
+    pub prediction: Prediction,
+    /// DDIM steps the evaluation figures were measured with (the default "steps" parameter).
+    pub recommended_steps: usize,
+    /// Classifier-free guidance scale the evaluation used.
+    pub guidance: f32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub version: u32,
@@ -58,6 +78,9 @@ pub struct Manifest {
     pub conditioning_dims: usize,
     /// Graphs by role: `audio_encoder`, `image_encoder`, `image_decoder`, and (once trained) `dit`.
     pub graphs: BTreeMap<String, GraphSpec>,
+    /// Present once a DiT is part of the set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diffusion: Option<DiffusionSpec>,
     /// The training configuration, as the trainer wrote it.
     #[serde(default)]
     pub training: serde_json::Value,
@@ -210,6 +233,17 @@ impl Manifest {
             mel,
             vec![-1, self.conditioning_dims as i64],
         )?;
+        if let Some(diffusion) = &self.diffusion {
+            diffusion.schedule.validate()?;
+            if !(1..=64).contains(&diffusion.recommended_steps)
+                || !(0.0..=20.0).contains(&diffusion.guidance)
+            {
+                return Err("diffusion: recommended_steps must be 1-64 and guidance 0-20".into());
+            }
+            if !self.graphs.contains_key("dit") {
+                return Err("diffusion settings without a dit graph".into());
+            }
+        }
         for required in ["audio_encoder", "image_decoder"] {
             if !self.graphs.contains_key(required) {
                 return Err(format!("the {required} graph is required"));
@@ -281,6 +315,7 @@ mod tests {
             },
             conditioning_dims: 64,
             graphs,
+            diffusion: None,
             training: serde_json::Value::Null,
             evaluation: serde_json::Value::Null,
         }
@@ -291,6 +326,31 @@ mod tests {
             std::env::temp_dir().join(format!("synesthete-manifest-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn diffusion_settings_need_a_dit_and_sane_values() {
+        let dir = temp("diffusion");
+        let mut manifest = sample(&dir);
+        manifest.diffusion = Some(DiffusionSpec {
+            schedule: NoiseSchedule::default(),
+            prediction: Prediction::V,
+            recommended_steps: 4,
+            guidance: 2.0,
+        });
+        let err = manifest.validate().unwrap_err();
+        assert!(err.contains("without a dit graph"), "{err}");
+        manifest.graphs.insert(
+            "dit".into(),
+            graph("dit.onnx", b"dit", vec![-1, 4, 16, 16], vec![-1, 4, 16, 16]),
+        );
+        manifest.validate().unwrap();
+        let json = serde_json::to_string(&manifest).unwrap();
+        assert!(json.contains(r#""prediction":"v""#), "{json}");
+        assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), manifest);
+        manifest.diffusion.as_mut().unwrap().recommended_steps = 0;
+        assert!(manifest.validate().is_err());
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

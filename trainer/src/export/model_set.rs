@@ -126,6 +126,7 @@ pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
         },
         conditioning_dims: set.audio_section.model.latent_dims,
         graphs,
+        diffusion: None,
         training: serde_json::json!({
             "data": set.data,
             "image_vae": set.image_section,

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use burn::prelude::*;
 use ort::session::Session;
 use ort::value::Tensor as OrtTensor;
-use synesthete_trainer::export::{audio_encoder, image_vae};
+use synesthete_trainer::export::{audio_encoder, dit, image_vae};
 use synesthete_trainer::model::audio_vae::AudioVaeConfig;
+use synesthete_trainer::model::dit::DitConfig;
 use synesthete_trainer::model::image_vae::ImageVaeConfig;
 use synesthete_trainer::training::batch::to_vec;
 
@@ -119,6 +120,58 @@ fn audio_encoder_matches_burn() {
     );
     println!("audio encoder: max |burn - ort| mu {mu_error:e}, logvar {logvar_error:e}");
     assert!(mu_error < TOLERANCE && logvar_error < TOLERANCE);
+}
+
+/// Adds noise to every weight: a fresh DiT's zero-initialised adaLN and output layers would
+/// make the comparison trivially 0 = 0.
+struct Perturb;
+
+impl burn::module::ModuleMapper for Perturb {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        param.map(|t| {
+            let noise = t.random_like(burn::tensor::Distribution::Normal(0.0, 0.05));
+            t + noise
+        })
+    }
+}
+
+#[test]
+fn dit_matches_burn() {
+    let device = Device::flex();
+    device.seed(6);
+    let config = DitConfig::new();
+    let model = burn::module::Module::map(config.init(&device), &mut Perturb);
+    let batch = 2;
+    let latent = random([batch, 4, 16, 16], &device, 1.0);
+    let t = Tensor::<1>::from_floats([999.0, 17.0], &device);
+    let audio = Tensor::<2>::random([batch, 64], burn::tensor::Distribution::Default, &device);
+    // One styled row, one unconditional row.
+    let mut one_hot = vec![0.0f32; batch * 8];
+    one_hot[3] = 1.0;
+    let style = Tensor::<2>::from_data(TensorData::new(one_hot.clone(), [batch, 8]), &device);
+    let v = model.forward(latent.clone(), t.clone(), audio.clone(), style);
+    let onnx = run_onnx(
+        &dit::graph(&model),
+        vec![
+            (dit::LATENT_INPUT, vec![batch, 4, 16, 16], to_vec(latent)),
+            (dit::TIMESTEP_INPUT, vec![batch], to_vec(t)),
+            (dit::AUDIO_INPUT, vec![batch, 64], to_vec(audio)),
+            (dit::STYLE_INPUT, vec![batch, 8], one_hot),
+        ],
+        &[dit::OUTPUT],
+    );
+    let v = to_vec(v);
+    let scale = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let error = max_abs_diff(&onnx[0], &v);
+    println!("dit: max |burn - ort| {error:e} (outputs up to {scale})");
+    assert!(
+        scale > 0.1,
+        "the perturbed DiT produces a non-trivial output"
+    );
+    assert!(error < TOLERANCE);
 }
 
 #[test]

@@ -219,6 +219,54 @@ impl GraphBuilder {
         self.node("Gemm", &refs, vec![])
     }
 
+    /// burn `Linear` applied to the last axis of a tensor of any rank: MatMul (+ Add bias).
+    pub fn linear_nd(&mut self, x: &str, linear: &Linear) -> String {
+        let weight = self.param("linear_w", &linear.weight);
+        let product = self.node("MatMul", &[x, &weight], vec![]);
+        match &linear.bias {
+            Some(bias) => {
+                let bias = self.param("linear_b", bias);
+                self.node("Add", &[&product, &bias], vec![])
+            }
+            None => product,
+        }
+    }
+
+    /// Output columns `start..start + len` of a 2-D burn `Linear` (one chunk of a fused
+    /// projection), as a Gemm over the sliced weights.
+    pub fn linear_columns(&mut self, x: &str, linear: &Linear, start: usize, len: usize) -> String {
+        let (dims, values) = float_values(linear.weight.val().narrow(1, start, len));
+        let weight = self.constant("linear_w", dims, values);
+        let mut inputs = vec![x.to_string(), weight];
+        if let Some(bias) = &linear.bias {
+            let (dims, values) = float_values(bias.val().narrow(0, start, len));
+            inputs.push(self.constant("linear_b", dims, values));
+        }
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        self.node("Gemm", &refs, vec![])
+    }
+
+    /// LayerNormalization over the last axis without learned affine (unit scale, zero bias).
+    pub fn layer_norm(&mut self, x: &str, width: usize, epsilon: f32) -> String {
+        let scale = self.constant("ln_scale", vec![width as i64], vec![1.0; width]);
+        let bias = self.constant("ln_bias", vec![width as i64], vec![0.0; width]);
+        self.node(
+            "LayerNormalization",
+            &[x, &scale, &bias],
+            vec![("axis", Attr::Int(-1)), ("epsilon", Attr::Float(epsilon))],
+        )
+    }
+
+    pub fn transpose(&mut self, x: &str, perm: Vec<i64>) -> String {
+        self.node("Transpose", &[x], vec![("perm", Attr::Ints(perm))])
+    }
+
+    /// An elementwise binary op (`Add`, `Mul`, ...) with a scalar constant.
+    pub fn scalar_op(&mut self, op: &str, x: &str, value: f32) -> String {
+        let constant = self.constant("scalar", vec![], vec![value]);
+        self.node(op, &[x, &constant], vec![])
+    }
+
     /// x * sigmoid(x)
     pub fn silu(&mut self, x: &str) -> String {
         let gate = self.node("Sigmoid", &[x], vec![]);

@@ -2,6 +2,7 @@
 //! itself (`crate::export`), so every layer here uses only ops the exporter knows.
 
 pub mod audio_vae;
+pub mod dit;
 pub mod image_vae;
 pub mod layers;
 

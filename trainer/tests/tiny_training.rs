@@ -59,6 +59,18 @@ fn image_vae_loss_falls_and_the_run_resumes() {
     assert_eq!(logged_mse(&dir).len(), mse.len());
     assert_eq!(again.heldout_psnr_db, evaluation.heldout_psnr_db);
 
+    // A run can be extended (only the new steps are trained)...
+    let mut longer = preset.clone();
+    longer.image_vae.train.steps += 2 * longer.image_vae.train.log_every;
+    let (_, extended) = tasks::train_image_vae(&longer, &dir).unwrap();
+    assert_eq!(extended.step, longer.image_vae.train.steps);
+    assert_eq!(logged_mse(&dir).len(), mse.len() + 2);
+    // ...but not cut below what it has already trained.
+    let err = tasks::train_image_vae(&preset, &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than the"), "{err}");
+
     // A different configuration in the same directory is refused, not silently mixed.
     let mut changed = preset.clone();
     changed.image_vae.train.learning_rate = 0.01;

@@ -15,9 +15,8 @@ use crate::data::dataset::DataConfig;
 use crate::data::visualizers::SIZE;
 use crate::model::audio_vae::AudioVae;
 use crate::model::image_vae::ImageVae;
-use crate::training::batch;
+use crate::training::conditioning::latent_scale;
 use crate::training::config::{AudioVaeSection, ImageVaeSection};
-use crate::training::vae_loop::heldout_samples;
 
 pub struct ModelSet<'a> {
     pub name: String,
@@ -51,17 +50,6 @@ fn write_graph(
         inputs,
         outputs,
     })
-}
-
-/// 1 / standard deviation of the image encoder's means over held-out frames, so the DiT works
-/// on unit-variance latents.
-pub fn latent_scale(model: &ImageVae, data: &DataConfig, device: &Device) -> f32 {
-    let samples = heldout_samples(data, 32);
-    let (mu, _) = model.encode(batch::images(&samples, device));
-    let values = batch::to_vec(mu);
-    let mean = values.iter().sum::<f32>() / values.len() as f32;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / values.len() as f32;
-    1.0 / var.sqrt().max(1e-6)
 }
 
 /// Writes `image_encoder.onnx`, `image_decoder.onnx`, `audio_encoder.onnx` and `manifest.json`.

@@ -63,9 +63,16 @@ pub fn resume<M: Module>(
     let progress: Progress = serde_json::from_slice(&std::fs::read(&progress_path)?)
         .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", progress_path.display()))?;
     anyhow::ensure!(
-        &progress.config == config,
+        without_length(&progress.config) == without_length(config),
         "{} was trained with a different configuration; use a new --out directory",
         run_dir.display()
+    );
+    anyhow::ensure!(
+        progress.step <= training_steps(config).unwrap_or(usize::MAX),
+        "{} has already trained {} steps, more than the {} asked for",
+        run_dir.display(),
+        progress.step,
+        training_steps(config).unwrap_or(0)
     );
     let model = model
         .try_load_file(dir.join("model.bpk"))
@@ -74,4 +81,19 @@ pub fn resume<M: Module>(
         .load(dir.join("optim.bpk"))
         .map_err(|e| anyhow::anyhow!("loading optimiser state: {e:?}"))?;
     Ok((model, optim, progress.step))
+}
+
+/// `train.steps` of a run configuration.
+fn training_steps(config: &serde_json::Value) -> Option<usize> {
+    config.pointer("/train/steps")?.as_u64().map(|s| s as usize)
+}
+
+/// The configuration without `train.steps`: a run may be resumed to train longer or shorter
+/// (the learning-rate schedule follows the new length), but nothing else may change.
+fn without_length(config: &serde_json::Value) -> serde_json::Value {
+    let mut config = config.clone();
+    if let Some(train) = config.pointer_mut("/train").and_then(|t| t.as_object_mut()) {
+        train.remove("steps");
+    }
+    config
 }

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::schedule::BetaSchedule;
 use crate::data::dataset::DataConfig;
 use crate::model::audio_vae::AudioVaeConfig;
+use crate::model::dit::DitConfig;
 use crate::model::image_vae::ImageVaeConfig;
+use synesthete_engine::diffusion::NoiseSchedule;
 
 /// Optimisation settings of one beta-VAE.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,12 +90,63 @@ pub struct AudioVaeSection {
     pub train: VaeTrainConfig,
 }
 
+/// Optimisation and diffusion settings of the DiT (and of its regression baseline, which trains
+/// with the same settings and budget).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DitTrainConfig {
+    pub steps: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    #[serde(default = "constant_lr")]
+    pub final_lr_fraction: f64,
+    /// Probability of training a sample with the null (all-zero) audio condition, which
+    /// classifier-free guidance needs.
+    pub audio_dropout: f32,
+    /// Probability of the null style (the model then draws any family the audio suggests).
+    pub style_dropout: f32,
+    pub schedule: NoiseSchedule,
+    pub log_every: usize,
+    pub eval_every: usize,
+    pub checkpoint_every: usize,
+    /// Held-out samples for the validation loss.
+    pub eval_samples: usize,
+    pub seed: u64,
+}
+
+impl DitTrainConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.steps == 0 || self.batch_size == 0 || self.eval_samples == 0 {
+            return Err("steps, batch_size and eval_samples must be positive".into());
+        }
+        if !(self.learning_rate > 0.0
+            && self.learning_rate < 1.0
+            && (0.0..=1.0).contains(&self.final_lr_fraction))
+        {
+            return Err("learning_rate must be in (0, 1) and final_lr_fraction in [0, 1]".into());
+        }
+        if !(0.0..1.0).contains(&self.audio_dropout) || !(0.0..=1.0).contains(&self.style_dropout) {
+            return Err("audio_dropout must be in [0, 1) and style_dropout in [0, 1]".into());
+        }
+        if self.log_every == 0 || self.eval_every == 0 || self.checkpoint_every == 0 {
+            return Err("the *_every intervals must be positive".into());
+        }
+        self.schedule.validate()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DitSection {
+    pub model: DitConfig,
+    pub train: DitTrainConfig,
+}
+
 /// A whole training preset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Preset {
     pub data: DataConfig,
     pub image_vae: ImageVaeSection,
     pub audio_vae: AudioVaeSection,
+    pub dit: DitSection,
 }
 
 pub const DEFAULT_PRESET: &str = include_str!("../../presets/default.toml");
@@ -137,6 +190,28 @@ impl Preset {
             .train
             .validate()
             .map_err(|e| format!("audio_vae.train: {e}"))?;
+        self.dit
+            .model
+            .validate()
+            .map_err(|e| format!("dit.model: {e}"))?;
+        self.dit
+            .train
+            .validate()
+            .map_err(|e| format!("dit.train: {e}"))?;
+        let dit = &self.dit.model;
+        if dit.latent_channels != self.image_vae.model.latent_channels
+            || dit.audio_dims != self.audio_vae.model.latent_dims
+            || dit.latent_size != crate::data::visualizers::SIZE / 8
+            || !(dit.styles == 0 || dit.styles == crate::data::visualizers::ALL_FAMILIES.len())
+        {
+            return Err(format!(
+                "dit.model must match the autoencoders: latent_channels = {}, audio_dims = {}, latent_size = {}, styles = 0 or {}",
+                self.image_vae.model.latent_channels,
+                self.audio_vae.model.latent_dims,
+                crate::data::visualizers::SIZE / 8,
+                crate::data::visualizers::ALL_FAMILIES.len()
+            ));
+        }
         if self.audio_vae.model.frames != self.data.context_frames {
             return Err(format!(
                 "audio_vae.model.frames ({}) must equal data.context_frames ({})",

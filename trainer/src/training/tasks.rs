@@ -1,11 +1,15 @@
-//! The two VAE training tasks wired to their models and data.
+//! The training tasks wired to their models and data: the two VAEs, the DiT and its regression
+//! baseline.
 
 use std::path::Path;
 
 use super::batch;
-use super::config::{AudioVaeSection, ImageVaeSection, Preset};
+use super::conditioning::{Conditioner, latent_scale};
+use super::config::{AudioVaeSection, DitSection, ImageVaeSection, Preset};
+use super::dit_loop::{self, DitEvaluation, DitRun, Objective};
 use super::vae_loop::{self, Evaluation, VaeRun};
 use crate::model::audio_vae::AudioVae;
+use crate::model::dit::Dit;
 use crate::model::image_vae::ImageVae;
 
 pub fn train_image_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(ImageVae, Evaluation)> {
@@ -43,6 +47,65 @@ pub fn train_audio_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Audio
         move |samples, device| batch::mels(samples, n_mels, device),
         move |samples, device| batch::mels(samples, n_mels, device),
     )
+}
+
+/// The trained autoencoders a DiT run builds on.
+pub struct Autoencoders {
+    pub image: TrainedRun<ImageVae, ImageVaeSection>,
+    pub audio: TrainedRun<AudioVae, AudioVaeSection>,
+}
+
+impl Autoencoders {
+    pub fn load(image_run: &Path, audio_run: &Path) -> anyhow::Result<Self> {
+        Ok(Self {
+            image: load_run(image_run)?,
+            audio: load_run(audio_run)?,
+        })
+    }
+
+    /// Refuses a DiT configuration that does not fit these autoencoders.
+    pub fn check(&self, dit: &DitSection) -> anyhow::Result<()> {
+        let latent_channels = self.image.section.model.latent_channels;
+        let audio_dims = self.audio.section.model.latent_dims;
+        anyhow::ensure!(
+            dit.model.latent_channels == latent_channels && dit.model.audio_dims == audio_dims,
+            "the DiT expects {} latent channels and {}-d audio, the trained autoencoders give {latent_channels} and {audio_dims}",
+            dit.model.latent_channels,
+            dit.model.audio_dims
+        );
+        Ok(())
+    }
+}
+
+/// Trains the DiT (`Objective::Diffusion`) or the regression baseline on the latents of the
+/// trained autoencoders.
+pub fn train_dit(
+    preset: &Preset,
+    autoencoders: &Autoencoders,
+    objective: Objective,
+    out_dir: &Path,
+) -> anyhow::Result<(Dit, DitEvaluation)> {
+    autoencoders.check(&preset.dit)?;
+    let device = burn::prelude::Device::flex();
+    let conditioner = Conditioner {
+        image_vae: &autoencoders.image.model,
+        audio_vae: &autoencoders.audio.model,
+        latent_scale: latent_scale(&autoencoders.image.model, &preset.data, &device),
+        n_mels: autoencoders.audio.section.model.n_mels,
+        styles: preset.dit.model.styles,
+        device,
+    };
+    dit_loop::train(DitRun {
+        name: match objective {
+            Objective::Diffusion => "dit",
+            Objective::Regression => "regression",
+        },
+        out_dir,
+        section: &preset.dit,
+        data: &preset.data,
+        conditioner: &conditioner,
+        objective,
+    })
 }
 
 /// A trained model read back from its run directory, with its configuration and evaluation.

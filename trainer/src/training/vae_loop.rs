@@ -107,13 +107,7 @@ where
         seed: run.data.seed + samples_seen,
         ..run.data.clone()
     });
-    let progress = indicatif::ProgressBar::new(run.train.steps as u64).with_position(start as u64);
-    progress.set_style(
-        indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ({eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    progress.set_prefix(run.name.to_string());
+    let progress = super::progress::bar(run.name, run.train.steps, start);
     let evaluate_at = |model: &M, step: usize| {
         evaluate(
             &model.valid(),

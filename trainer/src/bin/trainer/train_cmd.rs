@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Subcommand;
 use synesthete_trainer::training::config::{AudioVaeSection, ImageVaeSection, Preset};
+use synesthete_trainer::training::dit_loop::Objective;
 use synesthete_trainer::training::{audio_latents, tasks};
 
 #[derive(Subcommand)]
@@ -48,6 +49,21 @@ pub enum TrainCommand {
         #[arg(long)]
         run: PathBuf,
     },
+    /// Train the diffusion transformer on the trained autoencoders' latents.
+    Dit {
+        #[command(flatten)]
+        args: DitArgs,
+        #[arg(long, default_value = "runs/dit")]
+        out: PathBuf,
+    },
+    /// Train the regression baseline (same network, data and budget as the DiT, MSE on the
+    /// clean latent): the "gray sludge" the DiT is measured against.
+    Regression {
+        #[command(flatten)]
+        args: DitArgs,
+        #[arg(long, default_value = "runs/regression")]
+        out: PathBuf,
+    },
     /// Train the audio encoder (beta-VAE over log-mel windows).
     Audio {
         #[arg(long, default_value = "default")]
@@ -59,6 +75,28 @@ pub enum TrainCommand {
         #[arg(long)]
         data_cache: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+pub struct DitArgs {
+    #[arg(long, default_value = "default")]
+    preset: String,
+    #[arg(long, default_value = "runs/image_vae")]
+    image_run: PathBuf,
+    #[arg(long, default_value = "runs/audio_vae")]
+    audio_run: PathBuf,
+    /// Cache rendered clips in this directory and reuse them.
+    #[arg(long)]
+    data_cache: Option<PathBuf>,
+}
+
+fn train_dit(args: DitArgs, objective: Objective, out: &std::path::Path) -> Result<()> {
+    let preset = load_preset(&args.preset, args.data_cache)?;
+    let autoencoders = tasks::Autoencoders::load(&args.image_run, &args.audio_run)?;
+    let (_, evaluation) = tasks::train_dit(&preset, &autoencoders, objective, out)?;
+    println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    println!("model, metrics and checkpoint in {}", out.display());
+    Ok(())
 }
 
 pub fn run(command: TrainCommand) -> Result<()> {
@@ -139,6 +177,10 @@ pub fn run(command: TrainCommand) -> Result<()> {
         } => {
             let preset = load_preset(&preset, data_cache)?;
             (tasks::train_image_vae(&preset, &out)?.1, out)
+        }
+        TrainCommand::Dit { args, out } => return train_dit(args, Objective::Diffusion, &out),
+        TrainCommand::Regression { args, out } => {
+            return train_dit(args, Objective::Regression, &out);
         }
         TrainCommand::Audio {
             preset,

@@ -1,0 +1,295 @@
+//! Trains the DiT with the DDPM objective in v-prediction form, or — with the same network,
+//! data and budget — the deterministic regression baseline the DiT exists to beat.
+//!
+//! The noise schedule and the v target come from the engine (`synesthete_engine::diffusion`),
+//! the same code the plugin samples with.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use synesthete_engine::diffusion::schedule::signal_noise;
+
+use super::checkpoint::{self, Progress};
+use super::conditioning::{Conditioner, DitBatch};
+use super::config::DitSection;
+use super::metrics_log::MetricsLog;
+use super::schedule::cosine_learning_rate;
+use super::vae_loop::{heldout_samples, training_device};
+use crate::data::dataset::{DataConfig, DataStream};
+use crate::model::dit::Dit;
+
+/// What the network learns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Predict v from a noised latent (the diffusion model).
+    Diffusion,
+    /// Predict the clean latent from the conditions alone (zero latent input, fixed timestep):
+    /// the MSE regression that averages the many valid pictures of one sound.
+    Regression,
+}
+
+/// The timestep the regression baseline is always given (its latent input is zero).
+pub fn regression_timestep(section: &DitSection) -> usize {
+    section.train.schedule.train_steps - 1
+}
+
+pub struct DitRun<'a> {
+    /// "dit" or "regression" (log labels).
+    pub name: &'a str,
+    pub out_dir: &'a Path,
+    pub section: &'a DitSection,
+    pub data: &'a DataConfig,
+    pub conditioner: &'a Conditioner<'a>,
+    pub objective: Objective,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DitEvaluation {
+    pub step: usize,
+    /// The objective's MSE on held-out data, with fixed timesteps and noise.
+    pub heldout_loss: f32,
+}
+
+/// Per-sample randomness of one batch: timesteps and condition-dropout masks.
+struct Draws {
+    timesteps: Vec<usize>,
+    keep_audio: Vec<f32>,
+    keep_style: Vec<f32>,
+}
+
+fn draw(section: &DitSection, size: usize, rng: &mut ChaCha8Rng) -> Draws {
+    let train = &section.train;
+    Draws {
+        timesteps: (0..size)
+            .map(|_| rng.random_range(0..train.schedule.train_steps))
+            .collect(),
+        keep_audio: (0..size)
+            .map(|_| f32::from(rng.random::<f32>() >= train.audio_dropout))
+            .collect(),
+        keep_style: (0..size)
+            .map(|_| f32::from(rng.random::<f32>() >= train.style_dropout))
+            .collect(),
+    }
+}
+
+/// `[rows, width]` host values with each row multiplied by its mask.
+fn masked(values: &[f32], mask: &[f32], width: usize, device: &Device) -> Tensor<2> {
+    let data: Vec<f32> = values
+        .chunks(width.max(1))
+        .zip(mask)
+        .flat_map(|(row, keep)| row.iter().map(move |v| v * keep))
+        .collect();
+    Tensor::from_data(TensorData::new(data, [mask.len(), width]), device)
+}
+
+/// `[size, 1, 1, 1]` per-sample coefficients.
+fn per_sample(values: Vec<f32>, device: &Device) -> Tensor<4> {
+    let size = values.len();
+    Tensor::from_data(TensorData::new(values, [size, 1, 1, 1]), device)
+}
+
+/// The objective's MSE on one batch.
+fn loss(
+    model: &Dit,
+    batch: &DitBatch,
+    draws: &Draws,
+    noise: Tensor<4>,
+    alphas: &[f64],
+    objective: Objective,
+    device: &Device,
+) -> Tensor<1> {
+    let x0 = Tensor::<4>::from_data(
+        TensorData::new(batch.latent.clone(), batch.latent_shape),
+        device,
+    );
+    let audio = masked(&batch.audio, &draws.keep_audio, batch.audio_dims, device);
+    let styles = batch.style.len() / batch.size.max(1);
+    let style = masked(&batch.style, &draws.keep_style, styles, device);
+    let t = Tensor::<1>::from_floats(
+        draws
+            .timesteps
+            .iter()
+            .map(|&t| t as f32)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        device,
+    );
+    match objective {
+        Objective::Diffusion => {
+            let (a, b): (Vec<f32>, Vec<f32>) = draws
+                .timesteps
+                .iter()
+                .map(|&t| signal_noise(alphas[t]))
+                .unzip();
+            let (a, b) = (per_sample(a, device), per_sample(b, device));
+            let noisy = x0.clone() * a.clone() + noise.clone() * b.clone();
+            let target = noise * a - x0 * b;
+            (model.forward(noisy, t, audio, style) - target)
+                .square()
+                .mean()
+        }
+        Objective::Regression => {
+            let prediction = model.forward(x0.zeros_like(), t, audio, style);
+            (prediction - x0).square().mean()
+        }
+    }
+}
+
+/// Trains (or resumes) and returns the model on the plain device and its last evaluation.
+pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
+    let section = run.section;
+    let train = &section.train;
+    std::fs::create_dir_all(run.out_dir)?;
+    let base = training_device();
+    base.seed(train.seed);
+    let device = base.clone().autodiff();
+    let config_json = serde_json::json!({
+        "model": section.model,
+        "train": train,
+        "objective": run.objective,
+        "latent_scale": run.conditioner.latent_scale,
+    });
+    let optim = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let (mut model, mut optim, start) = checkpoint::resume(
+        run.out_dir,
+        &config_json,
+        section.model.init(&device),
+        optim,
+    )?;
+    std::fs::write(
+        run.out_dir.join("config.json"),
+        serde_json::to_vec_pretty(&config_json)?,
+    )?;
+    let mut log = MetricsLog::open(&run.out_dir.join("metrics.jsonl"))?;
+    if start > 0 {
+        println!("{}: resuming at step {start}", run.name);
+    }
+    let alphas = train.schedule.alphas_cumprod();
+
+    // Held-out batch with fixed timesteps (spread over the schedule), noise and full conditions.
+    let heldout = run
+        .conditioner
+        .encode(&heldout_samples(run.data, train.eval_samples));
+    let heldout_draws = Draws {
+        timesteps: match run.objective {
+            Objective::Diffusion => (0..heldout.size)
+                .map(|i| (i * 7919 + 500) % train.schedule.train_steps)
+                .collect(),
+            Objective::Regression => vec![regression_timestep(section); heldout.size],
+        },
+        keep_audio: vec![1.0; heldout.size],
+        keep_style: vec![0.0; heldout.size],
+    };
+    let heldout_noise = Tensor::<4>::random(
+        heldout.latent_shape,
+        burn::tensor::Distribution::Normal(0.0, 1.0),
+        &base,
+    );
+    let evaluate_at = |model: &Dit, step: usize| DitEvaluation {
+        step,
+        heldout_loss: loss(
+            &model.valid(),
+            &heldout,
+            &heldout_draws,
+            heldout_noise.clone(),
+            &alphas,
+            run.objective,
+            &base,
+        )
+        .into_scalar(),
+    };
+    let mut last_eval = evaluate_at(&model, start);
+    if start == 0 {
+        log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
+    }
+
+    let samples_seen = (start * train.batch_size / run.data.samples_per_clip.max(1)) as u64;
+    let mut stream = DataStream::new(DataConfig {
+        seed: run.data.seed + samples_seen,
+        ..run.data.clone()
+    });
+    let mut rng = ChaCha8Rng::seed_from_u64(train.seed ^ start as u64);
+    let progress = super::progress::bar(run.name, train.steps, start);
+    let mut step_time = Instant::now();
+    for step in start..train.steps {
+        let samples = stream.next_batch(train.batch_size);
+        let batch = run.conditioner.encode(&samples);
+        let mut draws = draw(section, batch.size, &mut rng);
+        if run.objective == Objective::Regression {
+            draws.timesteps = vec![regression_timestep(section); batch.size];
+        }
+        let noise = Tensor::<4>::random(
+            batch.latent_shape,
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
+        let loss = loss(
+            &model,
+            &batch,
+            &draws,
+            noise,
+            &alphas,
+            run.objective,
+            &device,
+        );
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let learning_rate = cosine_learning_rate(
+            train.learning_rate,
+            train.final_lr_fraction,
+            step,
+            train.steps,
+        );
+        model = optim.step(learning_rate, model, grads);
+
+        let done = step + 1;
+        if done % train.log_every == 0 || done == train.steps {
+            let ms_per_step = step_time.elapsed().as_secs_f64() * 1000.0 / train.log_every as f64;
+            step_time = Instant::now();
+            let loss: f32 = loss.into_scalar();
+            log.write(&serde_json::json!({
+                "model": run.name, "step": done, "loss": loss,
+                "learning_rate": learning_rate, "ms_per_step": ms_per_step,
+            }))?;
+            progress.set_message(format!("loss {loss:.4}, {ms_per_step:.0} ms/step"));
+        }
+        if done % train.eval_every == 0 || done == train.steps {
+            last_eval = evaluate_at(&model, done);
+            log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
+            progress.println(format!(
+                "{} step {done}: held-out loss {:.4}",
+                run.name, last_eval.heldout_loss
+            ));
+        }
+        if done % train.checkpoint_every == 0 || done == train.steps {
+            checkpoint::save(
+                run.out_dir,
+                &model,
+                &optim,
+                &Progress {
+                    step: done,
+                    config: config_json.clone(),
+                },
+            )?;
+        }
+        progress.inc(1);
+    }
+    progress.finish();
+    let trained = model.valid();
+    trained
+        .clone()
+        .save_file(run.out_dir.join("model.bpk"))
+        .map_err(|e| anyhow::anyhow!("saving model: {e:?}"))?;
+    std::fs::write(
+        run.out_dir.join("evaluation.json"),
+        serde_json::to_vec_pretty(&last_eval)?,
+    )?;
+    Ok((trained, last_eval))
+}

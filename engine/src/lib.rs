@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod diffusion;
 pub mod features;
+pub mod generation;
 pub mod live;
 pub mod manifest;
 pub mod params;

@@ -159,7 +159,7 @@ impl Manifest {
         Ok(manifest)
     }
 
-    fn verify_file(&self, dir: &Path, graph: &GraphSpec) -> Result<(), ManifestError> {
+    fn verify_file(&self, dir: &Path, graph: &GraphSpec) -> Result<Vec<u8>, ManifestError> {
         let path = dir.join(&graph.file);
         let bytes = std::fs::read(&path).map_err(|_| ManifestError::MissingFile(path.clone()))?;
         let found = sha256_hex(&bytes);
@@ -170,7 +170,17 @@ impl Manifest {
                 found,
             });
         }
-        Ok(())
+        Ok(bytes)
+    }
+
+    /// The bytes of the graph playing `role`, checked against the manifest's hash again at the
+    /// moment they are read (the file may have changed since `load`). `None` if the set has no
+    /// such graph.
+    pub fn read_graph(&self, dir: &Path, role: &str) -> Result<Option<Vec<u8>>, ManifestError> {
+        self.graphs
+            .get(role)
+            .map(|graph| self.verify_file(dir, graph))
+            .transpose()
     }
 
     /// Internal consistency: shapes agree with the declared features and latent.
@@ -227,6 +237,7 @@ impl Manifest {
             self.context_frames as i64,
         ];
         expect("image_decoder", latent.clone(), image.clone())?;
+        expect("dit", latent.clone(), latent.clone())?;
         expect("image_encoder", image, latent)?;
         expect(
             "audio_encoder",

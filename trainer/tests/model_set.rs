@@ -1,13 +1,34 @@
 //! An exported model set is what the engine expects: its manifest loads and validates (hashes
-//! included), and every graph runs in ONNX Runtime at the manifest's shapes.
+//! included), every graph runs in ONNX Runtime at the manifest's shapes, and the engine's
+//! generation code samples finite frames from it.
 
 use std::path::PathBuf;
 
 use ort::session::Session;
 use ort::value::Tensor;
+use synesthete_engine::generation::noise::gaussian;
+use synesthete_engine::generation::{Models, SampleSettings, sample_latent};
 use synesthete_engine::manifest::Manifest;
-use synesthete_trainer::export::model_set::{ModelSet, export};
+use synesthete_trainer::export::model_set::{ExportedDit, ModelSet, export};
+use synesthete_trainer::training::conditioning::latent_scale;
 use synesthete_trainer::training::config::Preset;
+use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
+
+/// Adds noise to every weight so the untrained DiT's zero-initialised output layers do not make
+/// every sample identical.
+struct Perturb;
+
+impl burn::module::ModuleMapper for Perturb {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<burn::prelude::Tensor<D>>,
+    ) -> burn::module::Param<burn::prelude::Tensor<D>> {
+        param.map(|t| {
+            let noise = t.random_like(burn::tensor::Distribution::Normal(0.0, 0.05));
+            t + noise
+        })
+    }
+}
 
 #[test]
 fn exported_set_loads_in_the_engine_and_runs() {
@@ -16,6 +37,13 @@ fn exported_set_loads_in_the_engine_and_runs() {
     device.seed(9);
     let image = preset.image_vae.model.init(&device);
     let audio = preset.audio_vae.model.init(&device);
+    let dit = burn::module::Module::map(preset.dit.model.init(&device), &mut Perturb);
+    let dit_run = DitRunConfig {
+        model: preset.dit.model.clone(),
+        train: preset.dit.train.clone(),
+        objective: Objective::Diffusion,
+        latent_scale: latent_scale(&image, &preset.data, &device),
+    };
     let dir = std::env::temp_dir().join(format!("synesthete-model-set-{}", std::process::id()));
     let written = export(
         &ModelSet {
@@ -26,6 +54,12 @@ fn exported_set_loads_in_the_engine_and_runs() {
             audio_section: &preset.audio_vae,
             data: &preset.data,
             evaluation: serde_json::json!({"note": "untrained"}),
+            dit: Some(ExportedDit {
+                model: &dit,
+                run: &dit_run,
+                recommended_steps: 4,
+                guidance: 2.0,
+            }),
         },
         &dir,
     )
@@ -36,7 +70,8 @@ fn exported_set_loads_in_the_engine_and_runs() {
 
     let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
     let env = synesthete_engine::runtime::environment(&[target]).unwrap();
-    for (role, graph) in &manifest.graphs {
+    // The DiT takes several inputs; the engine's sampler exercises it below.
+    for (role, graph) in manifest.graphs.iter().filter(|(role, _)| *role != "dit") {
         let mut session = Session::builder(env)
             .unwrap()
             .commit_from_file(dir.join(&graph.file))
@@ -68,6 +103,49 @@ fn exported_set_loads_in_the_engine_and_runs() {
             );
         }
     }
+
+    let mut models = Models::load(&dir, env, 1).expect("the engine loads the set");
+    assert!(models.has_dit());
+    let window = preset.data.context_frames * 80;
+    let mel: Vec<f32> = (0..window)
+        .map(|i| ((i % 37) as f32 / 18.0) - 1.0)
+        .collect();
+    let audio = models.encode_audio(&mel, 1).unwrap();
+    assert_eq!(audio.len(), preset.audio_vae.model.latent_dims);
+    let frame = |models: &mut Models, seed: u64, steps: usize, guidance: f32| {
+        let noise = gaussian(seed, models.latent_len());
+        let settings = SampleSettings {
+            steps,
+            guidance,
+            style: Some(2),
+            strength: 1.0,
+        };
+        let latent = sample_latent(models, &audio, &noise, &settings, None).unwrap();
+        models.decode(&latent).unwrap()
+    };
+    let image = frame(&mut models, 1, 4, 2.0);
+    assert_eq!(image.len(), models.image_len());
+    assert!(
+        image.iter().all(|v| (0.0..=1.0).contains(v)),
+        "frames are finite, in [0, 1]"
+    );
+    assert_eq!(
+        image,
+        frame(&mut models, 1, 4, 2.0),
+        "sampling is deterministic"
+    );
+    assert_ne!(
+        image,
+        frame(&mut models, 2, 4, 2.0),
+        "the noise seed matters"
+    );
+    assert_ne!(
+        image,
+        frame(&mut models, 1, 1, 1.0),
+        "steps and guidance matter"
+    );
+    // A wrong-sized input is an error, not a crash.
+    assert!(models.encode_audio(&mel[1..], 1).is_err());
 
     // Tampering with a graph is caught by the hash check.
     std::fs::write(dir.join("image_decoder.onnx"), b"tampered").unwrap();

@@ -7,16 +7,19 @@ use std::path::Path;
 use burn::prelude::*;
 use synesthete_engine::features::FeatureConfig;
 use synesthete_engine::manifest::{
-    GraphSpec, LatentSpec, MANIFEST_VERSION, Manifest, TensorSpec, sha256_hex,
+    DiffusionSpec, GraphSpec, LatentSpec, MANIFEST_VERSION, Manifest, Prediction, TensorSpec,
+    sha256_hex,
 };
 
-use super::{audio_encoder, image_vae};
+use super::{audio_encoder, dit, image_vae};
 use crate::data::dataset::DataConfig;
 use crate::data::visualizers::SIZE;
 use crate::model::audio_vae::AudioVae;
+use crate::model::dit::Dit;
 use crate::model::image_vae::ImageVae;
 use crate::training::conditioning::latent_scale;
 use crate::training::config::{AudioVaeSection, ImageVaeSection};
+use crate::training::dit_loop::{DitRunConfig, Objective};
 
 pub struct ModelSet<'a> {
     pub name: String,
@@ -27,6 +30,15 @@ pub struct ModelSet<'a> {
     pub data: &'a DataConfig,
     /// Evaluation figures to record (trainer-defined JSON).
     pub evaluation: serde_json::Value,
+    pub dit: Option<ExportedDit<'a>>,
+}
+
+/// The DiT of a set and how to sample it.
+pub struct ExportedDit<'a> {
+    pub model: &'a Dit,
+    pub run: &'a DitRunConfig,
+    pub recommended_steps: usize,
+    pub guidance: f32,
 }
 
 fn tensor(name: &str, shape: &[i64]) -> TensorSpec {
@@ -52,7 +64,8 @@ fn write_graph(
     })
 }
 
-/// Writes `image_encoder.onnx`, `image_decoder.onnx`, `audio_encoder.onnx` and `manifest.json`.
+/// Writes `image_encoder.onnx`, `image_decoder.onnx`, `audio_encoder.onnx`, `dit.onnx` (when the
+/// set has a DiT) and `manifest.json`.
 pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(dir)?;
     let device = Device::flex();
@@ -97,6 +110,45 @@ pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
             vec![tensor("mu", &cond), tensor("logvar", &cond)],
         )?,
     );
+    let scale = latent_scale(set.image_vae, set.data, &device);
+    let diffusion = match &set.dit {
+        None => None,
+        Some(dit) => {
+            anyhow::ensure!(
+                dit.run.objective == Objective::Diffusion,
+                "the DiT run given was trained as a regression baseline"
+            );
+            anyhow::ensure!(
+                (dit.run.latent_scale - scale).abs() <= 1e-4 * scale,
+                "the DiT was trained on latents scaled by {}, this image VAE's scale is {scale}: it was trained on another image VAE",
+                dit.run.latent_scale
+            );
+            let mut inputs = vec![
+                tensor(dit::LATENT_INPUT, &latent),
+                tensor(dit::TIMESTEP_INPUT, &[-1]),
+                tensor(dit::AUDIO_INPUT, &cond),
+            ];
+            if dit.run.model.styles > 0 {
+                inputs.push(tensor(dit::STYLE_INPUT, &[-1, dit.run.model.styles as i64]));
+            }
+            graphs.insert(
+                "dit".to_string(),
+                write_graph(
+                    dir,
+                    "dit.onnx",
+                    &dit::graph(dit.model),
+                    inputs,
+                    vec![tensor(dit::OUTPUT, &latent)],
+                )?,
+            );
+            Some(DiffusionSpec {
+                schedule: dit.run.train.schedule.clone(),
+                prediction: Prediction::V,
+                recommended_steps: dit.recommended_steps,
+                guidance: dit.guidance,
+            })
+        }
+    };
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         name: set.name.clone(),
@@ -110,15 +162,16 @@ pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
             channels: latent_channels,
             height: side as usize,
             width: side as usize,
-            scale: latent_scale(set.image_vae, set.data, &device),
+            scale,
         },
         conditioning_dims: set.audio_section.model.latent_dims,
         graphs,
-        diffusion: None,
+        diffusion,
         training: serde_json::json!({
             "data": set.data,
             "image_vae": set.image_section,
             "audio_vae": set.audio_section,
+            "dit": set.dit.as_ref().map(|d| d.run),
         }),
         evaluation: set.evaluation.clone(),
     };

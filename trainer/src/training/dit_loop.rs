@@ -39,6 +39,16 @@ pub fn regression_timestep(section: &DitSection) -> usize {
     section.train.schedule.train_steps - 1
 }
 
+/// `config.json` of a DiT (or regression) run: what was trained, and on which latent scale.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DitRunConfig {
+    pub model: crate::model::dit::DitConfig,
+    pub train: super::config::DitTrainConfig,
+    pub objective: Objective,
+    /// The image VAE's latent scale the run trained with; the export checks it still holds.
+    pub latent_scale: f32,
+}
+
 pub struct DitRun<'a> {
     /// "dit" or "regression" (log labels).
     pub name: &'a str,
@@ -149,12 +159,12 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
     let base = training_device();
     base.seed(train.seed);
     let device = base.clone().autodiff();
-    let config_json = serde_json::json!({
-        "model": section.model,
-        "train": train,
-        "objective": run.objective,
-        "latent_scale": run.conditioner.latent_scale,
-    });
+    let config_json = serde_json::to_value(DitRunConfig {
+        model: section.model.clone(),
+        train: train.clone(),
+        objective: run.objective,
+        latent_scale: run.conditioner.latent_scale,
+    })?;
     let optim = AdamConfig::new()
         .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
         .init();

@@ -154,6 +154,14 @@ impl RunSection for AudioVaeSection {
     }
 }
 
+impl RunSection for dit_loop::DitRunConfig {
+    type Model = Dit;
+    fn build(&self) -> anyhow::Result<Dit> {
+        self.model.validate().map_err(anyhow::Error::msg)?;
+        Ok(self.model.init(&burn::prelude::Device::flex()))
+    }
+}
+
 /// The model described by `run_dir/config.json` with the weights in `weights_dir` (the run
 /// itself, or its `checkpoint/`).
 pub fn load_model<S: RunSection>(run_dir: &Path, weights_dir: &Path) -> anyhow::Result<S::Model> {

@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use synesthete_trainer::export::model_set::{ModelSet, export};
+use synesthete_trainer::export::model_set::{ExportedDit, ModelSet, export};
+use synesthete_trainer::training::conditioning::latent_scale;
 use synesthete_trainer::training::config::{AudioVaeSection, ImageVaeSection, Preset};
+use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
 use synesthete_trainer::training::tasks::load_run;
 
 #[derive(Args)]
@@ -16,6 +18,15 @@ pub struct ExportArgs {
     /// Run directory of the trained audio encoder.
     #[arg(long, default_value = "runs/audio_vae")]
     audio_run: PathBuf,
+    /// Run directory of the trained DiT; without it the set has no DiT (and cannot generate).
+    #[arg(long)]
+    dit_run: Option<PathBuf>,
+    /// DDIM steps to recommend in the manifest (what the evaluation measured).
+    #[arg(long, default_value_t = 4)]
+    steps: usize,
+    /// Classifier-free guidance scale to recommend in the manifest.
+    #[arg(long, default_value_t = 2.0)]
+    guidance: f32,
     /// Output folder (the engine's model folder).
     #[arg(long, default_value = "models")]
     out: PathBuf,
@@ -35,6 +46,13 @@ pub fn run(args: ExportArgs) -> Result<()> {
         device.seed(0);
         let image = preset.image_vae.model.init(&device);
         let audio = preset.audio_vae.model.init(&device);
+        let dit = preset.dit.model.init(&device);
+        let dit_run = DitRunConfig {
+            model: preset.dit.model.clone(),
+            train: preset.dit.train.clone(),
+            objective: Objective::Diffusion,
+            latent_scale: latent_scale(&image, &preset.data, &device),
+        };
         export(
             &ModelSet {
                 name: "random weights (untrained)".into(),
@@ -44,12 +62,28 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 audio_section: &preset.audio_vae,
                 data: &preset.data,
                 evaluation: serde_json::Value::Null,
+                dit: Some(ExportedDit {
+                    model: &dit,
+                    run: &dit_run,
+                    recommended_steps: args.steps,
+                    guidance: args.guidance,
+                }),
             },
             &args.out,
         )?
     } else {
         let image = load_run::<ImageVaeSection>(&args.image_run)?;
         let audio = load_run::<AudioVaeSection>(&args.audio_run)?;
+        let dit = args
+            .dit_run
+            .as_deref()
+            .map(load_run::<DitRunConfig>)
+            .transpose()?;
+        let mut evaluation =
+            serde_json::json!({ "image_vae": image.evaluation, "audio_vae": audio.evaluation });
+        if let Some(dit) = &dit {
+            evaluation["dit"] = dit.evaluation.clone();
+        }
         export(
             &ModelSet {
                 name: "synesthete default".into(),
@@ -58,7 +92,13 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 audio_vae: &audio.model,
                 audio_section: &audio.section,
                 data: &preset.data,
-                evaluation: serde_json::json!({ "image_vae": image.evaluation, "audio_vae": audio.evaluation }),
+                evaluation,
+                dit: dit.as_ref().map(|dit| ExportedDit {
+                    model: &dit.model,
+                    run: &dit.section,
+                    recommended_steps: args.steps,
+                    guidance: args.guidance,
+                }),
             },
             &args.out,
         )?

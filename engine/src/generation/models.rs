@@ -1,0 +1,276 @@
+//! ONNX Runtime sessions for one model set, with the manifest that describes them. Every input
+//! is checked against the manifest's shapes before it reaches ONNX Runtime, and every failure is
+//! a [`GenerationError`], never a panic.
+
+use std::path::Path;
+
+use ort::session::{Session, SessionInputValue};
+use ort::value::Tensor;
+
+use crate::manifest::{GraphSpec, Manifest, ManifestError};
+use crate::runtime::RuntimeError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerationError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error("the model set has no {0} graph")]
+    MissingGraph(&'static str),
+    #[error("the model set's manifest has no diffusion settings")]
+    NoDiffusionSettings,
+    #[error("ONNX Runtime could not {action} the {role} graph: {reason}")]
+    Session {
+        role: &'static str,
+        action: &'static str,
+        reason: String,
+    },
+    #[error("{what} has {got} values, the model set expects {expected}")]
+    Shape {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
+}
+
+/// The sessions of a model set. `dit` is absent from a set exported before the DiT was trained.
+pub struct Models {
+    pub manifest: Manifest,
+    audio_encoder: Session,
+    dit: Option<Session>,
+    decoder: Session,
+}
+
+fn session(
+    environment: &ort::environment::Environment,
+    bytes: &[u8],
+    role: &'static str,
+    threads: usize,
+) -> Result<Session, GenerationError> {
+    let error = |action, reason: String| GenerationError::Session {
+        role,
+        action,
+        reason,
+    };
+    Session::builder(environment)
+        .map_err(|e| error("configure", e.to_string()))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| error("configure", e.to_string()))?
+        .commit_from_memory(bytes)
+        .map_err(|e| error("load", e.to_string()))
+}
+
+fn input_name(graph: &GraphSpec, index: usize) -> String {
+    graph.inputs[index].name.clone()
+}
+
+impl Models {
+    /// Loads and verifies the set in `dir` with ONNX Runtime from `environment`, each session
+    /// using up to `threads` threads.
+    pub fn load(
+        dir: &Path,
+        environment: &ort::environment::Environment,
+        threads: usize,
+    ) -> Result<Self, GenerationError> {
+        let manifest = Manifest::load(dir)?;
+        let load = |role: &'static str| -> Result<Option<Session>, GenerationError> {
+            manifest
+                .read_graph(dir, role)?
+                .map(|bytes| session(environment, &bytes, role, threads))
+                .transpose()
+        };
+        let audio_encoder =
+            load("audio_encoder")?.ok_or(GenerationError::MissingGraph("audio_encoder"))?;
+        let decoder =
+            load("image_decoder")?.ok_or(GenerationError::MissingGraph("image_decoder"))?;
+        let dit = load("dit")?;
+        Ok(Self {
+            manifest,
+            audio_encoder,
+            dit,
+            decoder,
+        })
+    }
+
+    pub fn has_dit(&self) -> bool {
+        self.dit.is_some()
+    }
+
+    /// Values in one latent.
+    pub fn latent_len(&self) -> usize {
+        let l = &self.manifest.latent;
+        l.channels * l.height * l.width
+    }
+
+    /// Values in one decoded RGB frame (CHW).
+    pub fn image_len(&self) -> usize {
+        3 * self.manifest.image_size * self.manifest.image_size
+    }
+
+    /// Width of the style one-hot the DiT takes (0 when it takes none).
+    pub fn styles(&self) -> usize {
+        self.manifest
+            .graphs
+            .get("dit")
+            .and_then(|g| g.inputs.get(3))
+            .and_then(|s| s.shape.get(1))
+            .map_or(0, |&n| n.max(0) as usize)
+    }
+
+    fn check(what: &'static str, expected: usize, got: usize) -> Result<(), GenerationError> {
+        if expected == got {
+            Ok(())
+        } else {
+            Err(GenerationError::Shape {
+                what,
+                expected,
+                got,
+            })
+        }
+    }
+
+    /// Audio conditioning vectors `[batch, conditioning_dims]` of `batch` log-mel windows laid
+    /// out `[batch, n_mels, context_frames]` (band-major, the engine's normalisation).
+    pub fn encode_audio(&mut self, mel: &[f32], batch: usize) -> Result<Vec<f32>, GenerationError> {
+        let (n_mels, frames) = (self.manifest.features.n_mels, self.manifest.context_frames);
+        Self::check("the log-mel window", batch * n_mels * frames, mel.len())?;
+        let name = input_name(&self.manifest.graphs["audio_encoder"], 0);
+        let input = tensor(
+            vec![batch, 1, n_mels, frames],
+            mel.to_vec(),
+            "audio_encoder",
+        )?;
+        let output = self.manifest.graphs["audio_encoder"].outputs[0]
+            .name
+            .clone();
+        run(
+            &mut self.audio_encoder,
+            "audio_encoder",
+            vec![(name, input)],
+            &output,
+        )
+    }
+
+    /// The DiT's raw output for `batch` latents (`[batch, C, H, W]`, the DiT's unit-variance
+    /// space) at per-row timesteps, with `[batch, dims]` audio and `[batch, styles]` style rows.
+    pub fn dit(
+        &mut self,
+        latent: &[f32],
+        timesteps: &[f32],
+        audio: &[f32],
+        style: &[f32],
+    ) -> Result<Vec<f32>, GenerationError> {
+        let batch = timesteps.len();
+        let styles = self.styles();
+        let l = &self.manifest.latent;
+        let latent_shape = vec![batch, l.channels, l.height, l.width];
+        Self::check("the latent batch", batch * self.latent_len(), latent.len())?;
+        Self::check(
+            "the audio batch",
+            batch * self.manifest.conditioning_dims,
+            audio.len(),
+        )?;
+        Self::check("the style batch", batch * styles, style.len())?;
+        let graph = self
+            .manifest
+            .graphs
+            .get("dit")
+            .ok_or(GenerationError::MissingGraph("dit"))?;
+        let mut inputs = vec![
+            (
+                input_name(graph, 0),
+                tensor(latent_shape, latent.to_vec(), "dit")?,
+            ),
+            (
+                input_name(graph, 1),
+                tensor(vec![batch], timesteps.to_vec(), "dit")?,
+            ),
+            (
+                input_name(graph, 2),
+                tensor(
+                    vec![batch, self.manifest.conditioning_dims],
+                    audio.to_vec(),
+                    "dit",
+                )?,
+            ),
+        ];
+        if styles > 0 {
+            inputs.push((
+                input_name(graph, 3),
+                tensor(vec![batch, styles], style.to_vec(), "dit")?,
+            ));
+        }
+        let output = graph.outputs[0].name.clone();
+        let session = self
+            .dit
+            .as_mut()
+            .ok_or(GenerationError::MissingGraph("dit"))?;
+        run(session, "dit", inputs, &output)
+    }
+
+    /// RGB frames `[batch, 3, size, size]` in [0, 1] from latents in the DiT's space (divided by
+    /// the manifest's latent scale before decoding).
+    pub fn decode(&mut self, latent: &[f32]) -> Result<Vec<f32>, GenerationError> {
+        let per = self.latent_len();
+        if per == 0 || latent.is_empty() || !latent.len().is_multiple_of(per) {
+            return Err(GenerationError::Shape {
+                what: "the latent batch",
+                expected: per,
+                got: latent.len(),
+            });
+        }
+        let batch = latent.len() / per;
+        let l = &self.manifest.latent;
+        let unscaled: Vec<f32> = latent.iter().map(|v| v / l.scale).collect();
+        let shape = vec![batch, l.channels, l.height, l.width];
+        let name = input_name(&self.manifest.graphs["image_decoder"], 0);
+        let input = tensor(shape, unscaled, "image_decoder")?;
+        let output = self.manifest.graphs["image_decoder"].outputs[0]
+            .name
+            .clone();
+        run(
+            &mut self.decoder,
+            "image_decoder",
+            vec![(name, input)],
+            &output,
+        )
+    }
+}
+
+fn tensor(
+    shape: Vec<usize>,
+    data: Vec<f32>,
+    role: &'static str,
+) -> Result<SessionInputValue<'static>, GenerationError> {
+    Tensor::from_array((shape, data))
+        .map(Into::into)
+        .map_err(|e| GenerationError::Session {
+            role,
+            action: "take an input for",
+            reason: e.to_string(),
+        })
+}
+
+fn run(
+    session: &mut Session,
+    role: &'static str,
+    inputs: Vec<(String, SessionInputValue<'static>)>,
+    output: &str,
+) -> Result<Vec<f32>, GenerationError> {
+    let error = |e: ort::Error| GenerationError::Session {
+        role,
+        action: "run",
+        reason: e.to_string(),
+    };
+    let outputs = session.run(inputs).map_err(error)?;
+    let value = outputs
+        .get(output)
+        .ok_or_else(|| GenerationError::Session {
+            role,
+            action: "read the output of",
+            reason: format!("no output named {output}"),
+        })?;
+    let (_, data) = value.try_extract_tensor::<f32>().map_err(error)?;
+    Ok(data.to_vec())
+}

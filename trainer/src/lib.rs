@@ -2,7 +2,9 @@
 //! export and evaluation.
 
 pub mod data;
+pub mod eval;
 pub mod export;
 pub mod model;
+pub mod pipeline;
 pub mod plots;
 pub mod training;

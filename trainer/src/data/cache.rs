@@ -12,7 +12,7 @@ use super::visualizers::SIZE;
 
 /// Bump when the music engine, the visualizers or the sample layout change what a seed renders:
 /// it is part of the cache directory name, so stale clips are never read.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// The directory holding the clips of streams shaped like `config` (the seed is per file).
 pub fn directory(root: &Path, config: &DataConfig) -> PathBuf {

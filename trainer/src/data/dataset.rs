@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use synesthete_engine::features::FeatureConfig;
-use synesthete_engine::features::analyzer::analyze_clip;
+use synesthete_engine::features::analyzer::{FeatureFrame, analyze_clip};
 
 use super::cache;
 use super::music::{self, SongSpec};
@@ -73,6 +73,8 @@ pub struct Factors {
     pub mix: [f32; 4],
     /// RMS of the audio at the sample's frame.
     pub rms: f32,
+    /// Onset strength (spectral flux) at the sample's frame.
+    pub onset: f32,
 }
 
 /// One training example.
@@ -110,60 +112,116 @@ pub fn samples_for_clip(config: &DataConfig, clip_index: u64) -> Vec<Sample> {
 
 /// Renders the clip of `seed` and cuts its samples.
 fn render_clip(config: &DataConfig, seed: u64) -> Vec<Sample> {
-    let features = FeatureConfig::default();
-    let spec = SongSpec::from_seed(seed);
-    let clip = music::render(&spec, features.sample_rate, config.clip_seconds);
-    let frames = analyze_clip(&clip.samples, clip.sample_rate, features.clone())
-        .expect("default feature config is valid");
-    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9));
-    let family = ALL_FAMILIES[rng.random_range(0..ALL_FAMILIES.len())];
-    let style = Style::random(family, rng.random());
-    let n_mels = features.n_mels;
+    let (clip, mut rng) = RenderedClip::render(seed, config.clip_seconds);
     let first = config.context_frames.saturating_sub(1);
-    if frames.len() <= first {
+    if clip.frames.len() <= first {
         return Vec::new();
     }
     (0..config.samples_per_clip)
         .map(|_| {
-            let end = rng.random_range(first..frames.len());
-            let window = &frames[end + 1 - config.context_frames..=end];
-            let mut mel = vec![0.0; n_mels * config.context_frames];
-            for (t, frame) in window.iter().enumerate() {
-                for (band, value) in frame.log_mel.iter().enumerate() {
-                    mel[band * config.context_frames + t] = *value;
-                }
-            }
-            let current = &frames[end];
-            let sample_end =
-                ((current.time_s * clip.sample_rate as f64) as usize).min(clip.samples.len());
-            let waveform = &clip.samples[sample_end.saturating_sub(WAVEFORM_SAMPLES)..sample_end];
-            let time_s = current.time_s as f32;
-            let image = visualizers::render(
-                &style,
-                &VisualInput {
-                    features: current,
-                    waveform,
-                    time_s,
-                },
-            );
-            Sample {
-                mel,
-                image,
-                family,
-                factors: Factors {
-                    clip_seed: seed,
-                    kind: spec.kind,
-                    bpm: spec.bpm,
-                    key: spec.key,
-                    loudness_db: spec.loudness_db,
-                    section: spec.section_at(time_s),
-                    mix: spec.mix,
-                    rms: current.rms,
-                },
-                time_s,
-            }
+            let end = rng.random_range(first..clip.frames.len());
+            clip.sample_at(config, end)
         })
         .collect()
+}
+
+/// Consecutive samples of clip `clip_index` at `fps` frames per second, from the first moment a
+/// whole context window is available to the end of the clip (for sync and flicker metrics).
+pub fn clip_sequence(config: &DataConfig, clip_index: u64, fps: f32) -> Vec<Sample> {
+    let seed = config.seed.wrapping_add(clip_index);
+    let (clip, _) = RenderedClip::render(seed, config.clip_seconds);
+    let first = config.context_frames.saturating_sub(1);
+    let Some(start) = clip.frames.get(first).map(|f| f.time_s) else {
+        return Vec::new();
+    };
+    let hop_s = clip.frames[1].time_s - clip.frames[0].time_s;
+    let mut samples = Vec::new();
+    for k in 0.. {
+        let time = start + k as f64 / fps as f64;
+        let end = first + ((time - start) / hop_s).round() as usize;
+        if end >= clip.frames.len() {
+            break;
+        }
+        samples.push(clip.sample_at(config, end));
+    }
+    samples
+}
+
+/// One clip's audio, its analysis and its visual style.
+struct RenderedClip {
+    seed: u64,
+    spec: SongSpec,
+    clip: music::Clip,
+    frames: Vec<FeatureFrame>,
+    family: Family,
+    style: Style,
+}
+
+impl RenderedClip {
+    /// The clip and the random stream its samples are cut with.
+    fn render(seed: u64, clip_seconds: f32) -> (Self, ChaCha8Rng) {
+        let features = FeatureConfig::default();
+        let spec = SongSpec::from_seed(seed);
+        let clip = music::render(&spec, features.sample_rate, clip_seconds);
+        let frames = analyze_clip(&clip.samples, clip.sample_rate, features)
+            .expect("default feature config is valid");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9));
+        let family = ALL_FAMILIES[rng.random_range(0..ALL_FAMILIES.len())];
+        let style = Style::random(family, rng.random());
+        let rendered = Self {
+            seed,
+            spec,
+            clip,
+            frames,
+            family,
+            style,
+        };
+        (rendered, rng)
+    }
+
+    /// The sample whose context window ends at analysis frame `end`.
+    fn sample_at(&self, config: &DataConfig, end: usize) -> Sample {
+        let n_mels = FeatureConfig::default().n_mels;
+        let window = &self.frames[end + 1 - config.context_frames..=end];
+        let mut mel = vec![0.0; n_mels * config.context_frames];
+        for (t, frame) in window.iter().enumerate() {
+            for (band, value) in frame.log_mel.iter().enumerate() {
+                mel[band * config.context_frames + t] = *value;
+            }
+        }
+        let current = &self.frames[end];
+        let audio = &self.clip;
+        let sample_end =
+            ((current.time_s * audio.sample_rate as f64) as usize).min(audio.samples.len());
+        let waveform = &audio.samples[sample_end.saturating_sub(WAVEFORM_SAMPLES)..sample_end];
+        let time_s = current.time_s as f32;
+        let image = visualizers::render(
+            &self.style,
+            &VisualInput {
+                features: current,
+                waveform,
+                time_s,
+            },
+        );
+        let spec = &self.spec;
+        Sample {
+            mel,
+            image,
+            family: self.family,
+            factors: Factors {
+                clip_seed: self.seed,
+                kind: spec.kind,
+                bpm: spec.bpm,
+                key: spec.key,
+                loudness_db: spec.loudness_db,
+                section: spec.section_at(time_s),
+                mix: spec.mix,
+                rms: current.rms,
+                onset: current.flux,
+            },
+            time_s,
+        }
+    }
 }
 
 /// An endless, reproducible stream of samples produced on background threads.
@@ -357,6 +415,20 @@ mod tests {
         let mut clips: Vec<u64> = two.iter().map(|s| s.0).collect();
         clips.dedup();
         assert_eq!(clips, (11..17).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_clip_sequence_steps_at_the_frame_rate() {
+        let sequence = clip_sequence(&tiny(), 0, 30.0);
+        // 2.5 s clip minus a 64-frame (0.74 s) window: about 1.75 s at 30 fps.
+        assert!((50..=54).contains(&sequence.len()), "{}", sequence.len());
+        let hop = 256.0 / 22050.0;
+        for pair in sequence.windows(2) {
+            let dt = pair[1].time_s - pair[0].time_s;
+            assert!((dt - 1.0 / 30.0).abs() <= hop + 1e-4, "step {dt}");
+            assert_eq!(pair[0].factors.clip_seed, pair[1].factors.clip_seed);
+        }
+        assert!(sequence.iter().any(|s| s.factors.onset > 0.0));
     }
 
     #[test]

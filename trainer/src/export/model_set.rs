@@ -20,6 +20,7 @@ use crate::model::image_vae::ImageVae;
 use crate::training::conditioning::latent_scale;
 use crate::training::config::{AudioVaeSection, ImageVaeSection};
 use crate::training::dit_loop::{DitRunConfig, Objective};
+use crate::training::tasks::load_run;
 
 pub struct ModelSet<'a> {
     pub name: String,
@@ -178,4 +179,48 @@ pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
     manifest.validate().map_err(anyhow::Error::msg)?;
     manifest.write(dir)?;
     Ok(manifest)
+}
+
+/// The run directories a set is exported from.
+pub struct TrainedRuns<'a> {
+    pub image: &'a Path,
+    pub audio: &'a Path,
+    /// Without a DiT the set can encode and decode but not generate.
+    pub dit: Option<&'a Path>,
+}
+
+/// Exports the trained runs, recording their evaluations in the manifest.
+pub fn export_runs(
+    runs: &TrainedRuns,
+    data: &DataConfig,
+    recommended_steps: usize,
+    guidance: f32,
+    dir: &Path,
+) -> anyhow::Result<Manifest> {
+    let image = load_run::<ImageVaeSection>(runs.image)?;
+    let audio = load_run::<AudioVaeSection>(runs.audio)?;
+    let dit = runs.dit.map(load_run::<DitRunConfig>).transpose()?;
+    let mut evaluation =
+        serde_json::json!({ "image_vae": image.evaluation, "audio_vae": audio.evaluation });
+    if let Some(dit) = &dit {
+        evaluation["dit"] = dit.evaluation.clone();
+    }
+    export(
+        &ModelSet {
+            name: "synesthete default".into(),
+            image_vae: &image.model,
+            image_section: &image.section,
+            audio_vae: &audio.model,
+            audio_section: &audio.section,
+            data,
+            evaluation,
+            dit: dit.as_ref().map(|dit| ExportedDit {
+                model: &dit.model,
+                run: &dit.section,
+                recommended_steps,
+                guidance,
+            }),
+        },
+        dir,
+    )
 }

@@ -147,6 +147,9 @@ pub struct Preset {
     pub image_vae: ImageVaeSection,
     pub audio_vae: AudioVaeSection,
     pub dit: DitSection,
+    /// Settings of `trainer eval` and of the pipeline's evaluation stage.
+    #[serde(default)]
+    pub eval: crate::eval::EvalConfig,
 }
 
 pub const DEFAULT_PRESET: &str = include_str!("../../presets/default.toml");

@@ -12,6 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use synesthete_engine::diffusion::NoiseSchedule;
 use synesthete_engine::diffusion::schedule::signal_noise;
 
 use super::checkpoint::{self, Progress};
@@ -35,8 +36,8 @@ pub enum Objective {
 }
 
 /// The timestep the regression baseline is always given (its latent input is zero).
-pub fn regression_timestep(section: &DitSection) -> usize {
-    section.train.schedule.train_steps - 1
+pub fn regression_timestep(schedule: &NoiseSchedule) -> usize {
+    schedule.train_steps - 1
 }
 
 /// `config.json` of a DiT (or regression) run: what was trained, and on which latent scale.
@@ -193,7 +194,9 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
             Objective::Diffusion => (0..heldout.size)
                 .map(|i| (i * 7919 + 500) % train.schedule.train_steps)
                 .collect(),
-            Objective::Regression => vec![regression_timestep(section); heldout.size],
+            Objective::Regression => {
+                vec![regression_timestep(&section.train.schedule); heldout.size]
+            }
         },
         keep_audio: vec![1.0; heldout.size],
         keep_style: vec![0.0; heldout.size],
@@ -234,7 +237,7 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         let batch = run.conditioner.encode(&samples);
         let mut draws = draw(section, batch.size, &mut rng);
         if run.objective == Objective::Regression {
-            draws.timesteps = vec![regression_timestep(section); batch.size];
+            draws.timesteps = vec![regression_timestep(&section.train.schedule); batch.size];
         }
         let noise = Tensor::<4>::random(
             batch.latent_shape,

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use synesthete_trainer::export::model_set::{ExportedDit, ModelSet, export};
+use synesthete_trainer::export::model_set::{
+    ExportedDit, ModelSet, TrainedRuns, export, export_runs,
+};
 use synesthete_trainer::training::conditioning::latent_scale;
-use synesthete_trainer::training::config::{AudioVaeSection, ImageVaeSection, Preset};
+use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
-use synesthete_trainer::training::tasks::load_run;
 
 #[derive(Args)]
 pub struct ExportArgs {
@@ -72,34 +73,15 @@ pub fn run(args: ExportArgs) -> Result<()> {
             &args.out,
         )?
     } else {
-        let image = load_run::<ImageVaeSection>(&args.image_run)?;
-        let audio = load_run::<AudioVaeSection>(&args.audio_run)?;
-        let dit = args
-            .dit_run
-            .as_deref()
-            .map(load_run::<DitRunConfig>)
-            .transpose()?;
-        let mut evaluation =
-            serde_json::json!({ "image_vae": image.evaluation, "audio_vae": audio.evaluation });
-        if let Some(dit) = &dit {
-            evaluation["dit"] = dit.evaluation.clone();
-        }
-        export(
-            &ModelSet {
-                name: "synesthete default".into(),
-                image_vae: &image.model,
-                image_section: &image.section,
-                audio_vae: &audio.model,
-                audio_section: &audio.section,
-                data: &preset.data,
-                evaluation,
-                dit: dit.as_ref().map(|dit| ExportedDit {
-                    model: &dit.model,
-                    run: &dit.section,
-                    recommended_steps: args.steps,
-                    guidance: args.guidance,
-                }),
+        export_runs(
+            &TrainedRuns {
+                image: &args.image_run,
+                audio: &args.audio_run,
+                dit: args.dit_run.as_deref(),
             },
+            &preset.data,
+            args.steps,
+            args.guidance,
             &args.out,
         )?
     };

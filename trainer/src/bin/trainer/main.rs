@@ -1,6 +1,7 @@
 //! `trainer`: the Synesthete trainer's command line.
 
 mod data_cmd;
+mod eval_cmd;
 mod export_cmd;
 mod train_cmd;
 
@@ -27,6 +28,21 @@ enum Command {
     Train(train_cmd::TrainCommand),
     /// Export the trained models to ONNX with the engine's manifest.
     Export(export_cmd::ExportArgs),
+    /// Evaluate an exported set: diffusion vs the regression baseline vs the data.
+    Eval(eval_cmd::EvalArgs),
+    /// Everything: image VAE, audio encoder, DiT, regression baseline, export, evaluation
+    /// (each stage resumes where it stopped).
+    Pipeline {
+        /// `default`, `tiny`, or a TOML file.
+        #[arg(long, default_value = "default")]
+        preset: String,
+        /// Directory for the run directories and the evaluation.
+        #[arg(long, default_value = "runs")]
+        runs: std::path::PathBuf,
+        /// Where the model set goes (`models` ships it).
+        #[arg(long, default_value = "runs/models")]
+        models: std::path::PathBuf,
+    },
 }
 
 fn main() {
@@ -34,9 +50,44 @@ fn main() {
         Command::Data(command) => data_cmd::run(command),
         Command::Train(command) => train_cmd::run(command),
         Command::Export(args) => export_cmd::run(args),
+        Command::Eval(args) => eval_cmd::run(args),
+        Command::Pipeline {
+            preset,
+            runs,
+            models,
+        } => pipeline(&preset, &runs, &models),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");
         std::process::exit(1);
     }
+}
+
+/// ONNX Runtime for the trainer: `$SYNESTHETE_ORT_LIB`, else the copy `cargo xtask fetch-ort`
+/// puts in `target/onnxruntime/` (found from the binary in `target/release/`).
+fn ort_environment() -> anyhow::Result<&'static ort::environment::Environment> {
+    let exe = std::env::current_exe()?;
+    let target = exe
+        .parent()
+        .and_then(|dir| dir.parent())
+        .map(std::path::Path::to_path_buf)
+        .into_iter()
+        .collect::<Vec<_>>();
+    Ok(synesthete_engine::runtime::environment(&target)?)
+}
+
+fn pipeline(preset: &str, runs: &std::path::Path, models: &std::path::Path) -> anyhow::Result<()> {
+    let preset =
+        synesthete_trainer::training::config::Preset::load(preset).map_err(anyhow::Error::msg)?;
+    let output = synesthete_trainer::pipeline::run(&preset, runs, models, ort_environment()?)?;
+    println!(
+        "{}",
+        synesthete_trainer::eval::report::markdown(&output.report)
+    );
+    println!(
+        "model set in {}, evaluation in {}",
+        models.display(),
+        runs.join("eval").display()
+    );
+    Ok(())
 }

@@ -1,0 +1,88 @@
+//! `trainer eval`: diffusion vs the regression baseline vs the data, through ONNX Runtime.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use synesthete_engine::generation::Models;
+use synesthete_trainer::eval::{EvalConfig, Regression, evaluate, report};
+use synesthete_trainer::training::config::Preset;
+use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
+use synesthete_trainer::training::tasks::load_run;
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// The exported model set (with a DiT).
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
+    /// Run directory of the regression baseline (`trainer train regression`); omitted from the
+    /// table if absent.
+    #[arg(long, default_value = "runs/regression")]
+    regression_run: PathBuf,
+    #[arg(long, default_value = "runs/eval")]
+    out: PathBuf,
+    /// Data settings (`default`, `tiny` or a TOML file).
+    #[arg(long, default_value = "default")]
+    preset: String,
+    /// DDIM steps (default: the manifest's recommendation).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Guidance scale (default: the manifest's recommendation).
+    #[arg(long)]
+    guidance: Option<f32>,
+    /// Held-out clips (default: the preset's `eval.clips`).
+    #[arg(long)]
+    clips: Option<usize>,
+    /// Record the figures in the model set's manifest (`evaluation.generation`).
+    #[arg(long)]
+    record: bool,
+}
+
+pub fn run(args: EvalArgs) -> Result<()> {
+    let preset = Preset::load(&args.preset).map_err(anyhow::Error::msg)?;
+    let mut models = Models::load(&args.models, crate::ort_environment()?, 2)?;
+    let diffusion = models
+        .manifest
+        .diffusion
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("{} has no DiT to evaluate", args.models.display()))?;
+    let config = EvalConfig {
+        clips: args.clips.unwrap_or(preset.eval.clips),
+        steps: args.steps.unwrap_or(diffusion.recommended_steps),
+        guidance: args.guidance.unwrap_or(diffusion.guidance),
+        ..preset.eval.clone()
+    };
+    let regression_run = if args.regression_run.join("model.bpk").is_file() {
+        let run = load_run::<DitRunConfig>(&args.regression_run)?;
+        anyhow::ensure!(
+            run.section.objective == Objective::Regression,
+            "{} is not a regression baseline run",
+            args.regression_run.display()
+        );
+        Some(run)
+    } else {
+        eprintln!(
+            "no regression baseline at {}; the table will lack it",
+            args.regression_run.display()
+        );
+        None
+    };
+    let regression = regression_run.as_ref().map(|run| Regression {
+        model: &run.model,
+        run: &run.section,
+    });
+    let result = evaluate(&mut models, regression, &preset.data, &config, &args.out)?;
+    println!("{}", report::markdown(&result));
+    println!(
+        "report.json, report.md and sheet.png in {}",
+        args.out.display()
+    );
+    if args.record {
+        synesthete_trainer::eval::record(&models, &result, &args.models)?;
+        println!(
+            "figures recorded in {}",
+            args.models.join("manifest.json").display()
+        );
+    }
+    Ok(())
+}

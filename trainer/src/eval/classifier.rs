@@ -1,0 +1,120 @@
+//! A small CNN trained to tell the visualizer families apart. Its pooled features are the
+//! embedding of the domain FID: a generated frame that "looks like" the training data lands
+//! where real frames do, whatever the pixels.
+
+use burn::nn::conv::Conv2d;
+use burn::nn::{Linear, LinearConfig};
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use burn::tensor::activation::{log_softmax, silu};
+
+use crate::data::dataset::{DataConfig, DataStream, Sample};
+use crate::data::visualizers::ALL_FAMILIES;
+use crate::model::layers::conv;
+use crate::training::batch;
+use crate::training::conditioning::{one_hot, style_index};
+
+/// Width of the feature embedding.
+pub const FEATURES: usize = 64;
+
+#[derive(Module, Debug)]
+pub struct FamilyClassifier {
+    /// Four 3x3 stride-2 convolutions (16, 32, 64, 64 channels), each with SiLU.
+    pub down: Vec<Conv2d>,
+    pub head: Linear,
+}
+
+impl FamilyClassifier {
+    pub fn new(device: &Device) -> Self {
+        let channels = [3, 16, 32, 64, FEATURES];
+        Self {
+            down: channels
+                .windows(2)
+                .map(|w| conv(w[0], w[1], 3, 2, device))
+                .collect(),
+            head: LinearConfig::new(FEATURES, ALL_FAMILIES.len()).init(device),
+        }
+    }
+
+    /// `[batch, 3, H, W]` frames -> `[batch, FEATURES]` globally pooled features.
+    pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
+        let mut h = images;
+        for layer in &self.down {
+            h = silu(layer.forward(h));
+        }
+        h.mean_dim(3).mean_dim(2).flatten(1, 3)
+    }
+
+    pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
+        self.head.forward(self.features(images))
+    }
+}
+
+/// Trains the classifier on `steps` batches of the stream; returns it with its accuracy on
+/// `heldout`.
+pub fn train(
+    data: &DataConfig,
+    steps: usize,
+    heldout: &[Sample],
+    progress: &indicatif::ProgressBar,
+) -> (FamilyClassifier, f32) {
+    let base = Device::flex();
+    base.seed(11);
+    let device = base.clone().autodiff();
+    let mut model = FamilyClassifier::new(&device);
+    let mut optim = AdamConfig::new().init();
+    let mut stream = DataStream::new(data.clone());
+    for _ in 0..steps {
+        let samples = stream.next_batch(32);
+        let families: Vec<_> = samples.iter().map(|s| s.family).collect();
+        let target = Tensor::<2>::from_data(
+            TensorData::new(
+                one_hot(&families, ALL_FAMILIES.len()),
+                [samples.len(), ALL_FAMILIES.len()],
+            ),
+            &device,
+        );
+        let log_probs = log_softmax(model.logits(batch::images(&samples, &device)), 1);
+        let loss = (log_probs * target).sum_dim(1).mean().neg();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(1e-3, model, grads);
+        progress.inc(1);
+    }
+    let model = model.valid();
+    let accuracy = accuracy(&model, heldout, &base);
+    (model, accuracy)
+}
+
+fn accuracy(model: &FamilyClassifier, samples: &[Sample], device: &Device) -> f32 {
+    let logits = batch::to_vec(model.logits(batch::images(samples, device)));
+    let classes = ALL_FAMILIES.len();
+    let correct = samples
+        .iter()
+        .zip(logits.chunks(classes))
+        .filter(|(sample, row)| {
+            let best = row
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(i, _)| i);
+            best == Some(style_index(sample.family))
+        })
+        .count();
+    correct as f32 / samples.len().max(1) as f32
+}
+
+/// Features of CHW frames (each `3 * size * size` values), in batches.
+pub fn embed(model: &FamilyClassifier, frames: &[Vec<f32>], size: usize) -> Vec<f32> {
+    let device = Device::flex();
+    frames
+        .chunks(64)
+        .flat_map(|chunk| {
+            let data: Vec<f32> = chunk.iter().flatten().copied().collect();
+            let images = Tensor::<4>::from_data(
+                TensorData::new(data, [chunk.len(), 3, size, size]),
+                &device,
+            );
+            batch::to_vec(model.features(images))
+        })
+        .collect()
+}

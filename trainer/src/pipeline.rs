@@ -1,0 +1,76 @@
+//! `trainer pipeline`: data -> image VAE -> audio encoder -> DiT and regression baseline ->
+//! export -> evaluation, each stage resuming from its run directory (a finished stage only
+//! reloads its result), so an interrupted pipeline picks up where it stopped.
+
+use std::path::Path;
+
+use synesthete_engine::generation::Models;
+
+use crate::eval::{self, Regression};
+use crate::export::model_set::{TrainedRuns, export_runs};
+use crate::training::config::Preset;
+use crate::training::dit_loop::{DitRunConfig, Objective};
+use crate::training::tasks::{self, Autoencoders, load_run};
+
+pub struct PipelineOutput {
+    pub report: eval::Report,
+}
+
+/// Runs every stage with `preset`, runs under `runs`, the model set in `models_dir`.
+pub fn run(
+    preset: &Preset,
+    runs: &Path,
+    models_dir: &Path,
+    environment: &ort::environment::Environment,
+) -> anyhow::Result<PipelineOutput> {
+    let eval_config = &preset.eval;
+    let image_run = runs.join("image_vae");
+    let audio_run = runs.join("audio_vae");
+    let dit_run = runs.join("dit");
+    let regression_run = runs.join("regression");
+    stage("image VAE");
+    tasks::train_image_vae(preset, &image_run)?;
+    stage("audio encoder");
+    tasks::train_audio_vae(preset, &audio_run)?;
+    let autoencoders = Autoencoders::load(&image_run, &audio_run)?;
+    stage("DiT");
+    tasks::train_dit(preset, &autoencoders, Objective::Diffusion, &dit_run)?;
+    stage("regression baseline");
+    tasks::train_dit(
+        preset,
+        &autoencoders,
+        Objective::Regression,
+        &regression_run,
+    )?;
+    stage("export");
+    export_runs(
+        &TrainedRuns {
+            image: &image_run,
+            audio: &audio_run,
+            dit: Some(&dit_run),
+        },
+        &preset.data,
+        eval_config.steps,
+        eval_config.guidance,
+        models_dir,
+    )?;
+    stage("evaluation");
+    let mut models = Models::load(models_dir, environment, 2)?;
+    let regression = load_run::<DitRunConfig>(&regression_run)?;
+    let report = eval::evaluate(
+        &mut models,
+        Some(Regression {
+            model: &regression.model,
+            run: &regression.section,
+        }),
+        &preset.data,
+        eval_config,
+        &runs.join("eval"),
+    )?;
+    eval::record(&models, &report, models_dir)?;
+    Ok(PipelineOutput { report })
+}
+
+fn stage(name: &str) {
+    println!("== pipeline: {name}");
+}

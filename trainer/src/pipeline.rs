@@ -1,10 +1,10 @@
 //! `trainer pipeline`: data -> image VAE -> audio encoder -> DiT and regression baseline ->
-//! export -> evaluation, each stage resuming from its run directory (a finished stage only
+//! export -> evaluation -> demo video, each stage resuming from its run directory (a finished stage only
 //! reloads its result), so an interrupted pipeline picks up where it stopped.
 
 use std::path::Path;
 
-use synesthete_engine::generation::Models;
+use synesthete_engine::generation::{Models, SampleSettings};
 
 use crate::eval::{self, Regression};
 use crate::export::model_set::{TrainedRuns, export_runs};
@@ -14,6 +14,8 @@ use crate::training::tasks::{self, Autoencoders, load_run};
 
 pub struct PipelineOutput {
     pub report: eval::Report,
+    /// The demo clip rendered by the new model set.
+    pub demo: std::path::PathBuf,
 }
 
 /// Runs every stage with `preset`, runs under `runs`, the model set in `models_dir`.
@@ -68,7 +70,16 @@ pub fn run(
         &runs.join("eval"),
     )?;
     eval::record(&models, &report, models_dir)?;
-    Ok(PipelineOutput { report })
+    stage("demo video");
+    let demo = runs.join("eval").join("demo.gif");
+    let settings = SampleSettings {
+        steps: eval_config.steps,
+        guidance: eval_config.guidance,
+        style: None,
+        strength: 1.0,
+    };
+    eval::demo::write_demo_gif(&mut models, &settings, eval_config.demo_seconds, &demo)?;
+    Ok(PipelineOutput { report, demo })
 }
 
 fn stage(name: &str) {

@@ -135,13 +135,39 @@ pub fn scatter_by_value(
     Ok(())
 }
 
-/// Plots a run's `metrics.jsonl` to `training.png` (training and held-out PSNR) and
-/// `latent.png` (KL and active dimensions).
+/// Plots a run's `metrics.jsonl`: for a VAE `training.png` (training and held-out PSNR),
+/// `kl.png` and `active.png`; for a DiT or regression run `training.png` (training and
+/// held-out loss).
 pub fn plot_run(run_dir: &Path) -> anyhow::Result<()> {
     let records = crate::training::metrics_log::read_metrics(&run_dir.join("metrics.jsonl"))?;
     let pick = |f: &dyn Fn(&serde_json::Value) -> Option<(f64, f64)>| {
         records.iter().filter_map(f).collect::<Vec<_>>()
     };
+    if records.iter().any(|r| r["loss"].is_number()) {
+        let train = pick(&|r| Some((r["step"].as_f64()?, r["loss"].as_f64()?)));
+        let heldout = pick(&|r| {
+            Some((
+                r["eval"]["step"].as_f64()?,
+                r["eval"]["heldout_loss"].as_f64()?,
+            ))
+        });
+        return line_chart(
+            &run_dir.join("training.png"),
+            "Objective (MSE)",
+            "step",
+            "loss",
+            &[
+                Series {
+                    name: "training batch",
+                    points: train,
+                },
+                Series {
+                    name: "held-out (fixed noise and timesteps)",
+                    points: heldout,
+                },
+            ],
+        );
+    }
     let train_psnr = pick(&|r| Some((r["step"].as_f64()?, r["psnr_db"].as_f64()?)));
     let eval_psnr = pick(&|r| {
         Some((

@@ -40,6 +40,8 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
         assert!(score.frames > 0);
     }
     assert_eq!(output.report.scores[1].diversity, Some(0.0));
+    let demo = std::fs::read(&output.demo).unwrap();
+    assert!(demo.starts_with(b"GIF89a"), "the demo video is a GIF");
     for file in ["report.json", "report.md", "sheet.png"] {
         assert!(runs.join("eval").join(file).is_file(), "{file}");
     }

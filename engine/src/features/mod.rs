@@ -8,6 +8,7 @@ pub mod onset;
 pub mod resample;
 pub mod stft;
 pub mod tempo;
+pub mod window;
 
 use serde::{Deserialize, Serialize};
 

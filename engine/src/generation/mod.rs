@@ -4,7 +4,9 @@
 
 pub mod models;
 pub mod noise;
+pub mod render;
 pub mod sample;
 
 pub use models::{GenerationError, Models};
+pub use render::render_clip;
 pub use sample::{SampleSettings, sample_latent};

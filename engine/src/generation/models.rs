@@ -20,6 +20,8 @@ pub enum GenerationError {
     MissingGraph(&'static str),
     #[error("the model set's manifest has no diffusion settings")]
     NoDiffusionSettings,
+    #[error("the audio cannot be analysed: {0}")]
+    Audio(String),
     #[error("ONNX Runtime could not {action} the {role} graph: {reason}")]
     Session {
         role: &'static str,

@@ -13,6 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use synesthete_engine::features::FeatureConfig;
 use synesthete_engine::features::analyzer::{FeatureFrame, analyze_clip};
+use synesthete_engine::features::window::mel_window;
 
 use super::cache;
 use super::music::{self, SongSpec};
@@ -182,13 +183,8 @@ impl RenderedClip {
     /// The sample whose context window ends at analysis frame `end`.
     fn sample_at(&self, config: &DataConfig, end: usize) -> Sample {
         let n_mels = FeatureConfig::default().n_mels;
-        let window = &self.frames[end + 1 - config.context_frames..=end];
         let mut mel = vec![0.0; n_mels * config.context_frames];
-        for (t, frame) in window.iter().enumerate() {
-            for (band, value) in frame.log_mel.iter().enumerate() {
-                mel[band * config.context_frames + t] = *value;
-            }
-        }
+        mel_window(&self.frames, end, config.context_frames, &mut mel);
         let current = &self.frames[end];
         let audio = &self.clip;
         let sample_end =

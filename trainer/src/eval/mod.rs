@@ -3,6 +3,7 @@
 //! by side, on held-out clips played at 30 fps.
 
 pub mod classifier;
+pub mod demo;
 pub mod frechet;
 pub mod metrics;
 pub mod report;
@@ -34,6 +35,8 @@ pub struct EvalConfig {
     /// DDIM steps and guidance of the diffusion sampler.
     pub steps: usize,
     pub guidance: f32,
+    /// Seconds of the demo clip the pipeline renders to `demo.gif`.
+    pub demo_seconds: f32,
 }
 
 impl Default for EvalConfig {
@@ -46,6 +49,7 @@ impl Default for EvalConfig {
             classifier_steps: 300,
             steps: 4,
             guidance: 2.0,
+            demo_seconds: 12.0,
         }
     }
 }

@@ -304,5 +304,9 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         run.out_dir.join("evaluation.json"),
         serde_json::to_vec_pretty(&last_eval)?,
     )?;
+    // Plots are a convenience: a missing font must not fail a finished run.
+    if let Err(error) = crate::plots::plot_run(run.out_dir) {
+        eprintln!("{}: plots skipped: {error:#}", run.name);
+    }
     Ok((trained, last_eval))
 }

@@ -1,0 +1,48 @@
+//! Offline rendering: a whole audio clip to frames at a fixed frame rate, with the live
+//! engine's temporal-coherence scheme (one initial noise held for the clip). Used by the
+//! trainer's pipeline demo; the same loop runs per frame in the plugin.
+
+use super::models::{GenerationError, Models};
+use super::noise::gaussian;
+use super::sample::{SampleSettings, sample_latent};
+use crate::demo::MonoClip;
+use crate::features::analyzer::analyze_clip;
+use crate::features::window::mel_window;
+
+/// Frames (CHW RGB in [0, 1], the manifest's size) for `clip` at `fps`, at most `max_frames`.
+/// `progress` is called after each frame with (done, total).
+pub fn render_clip(
+    models: &mut Models,
+    clip: &MonoClip,
+    fps: f32,
+    settings: &SampleSettings,
+    seed: u64,
+    max_frames: usize,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Vec<Vec<f32>>, GenerationError> {
+    let features = models.manifest.features.clone();
+    let context = models.manifest.context_frames;
+    let frames = analyze_clip(&clip.samples, clip.sample_rate, features.clone())
+        .map_err(|reason| GenerationError::Audio(reason))?;
+    let Some(last) = frames.last() else {
+        return Ok(Vec::new());
+    };
+    let total = ((last.time_s * fps as f64) as usize + 1).min(max_frames);
+    let noise = gaussian(seed, models.latent_len());
+    let mut window = vec![0.0; features.n_mels * context];
+    let mut out = Vec::with_capacity(total);
+    let mut end = 0;
+    for k in 0..total {
+        // The newest analysis frame at or before this video frame's time.
+        let time = k as f64 / fps as f64;
+        while end + 1 < frames.len() && frames[end + 1].time_s <= time {
+            end += 1;
+        }
+        mel_window(&frames, end, context, &mut window);
+        let audio = models.encode_audio(&window, 1)?;
+        let latent = sample_latent(models, &audio, &noise, settings, None)?;
+        out.push(models.decode(&latent)?);
+        progress(k + 1, total);
+    }
+    Ok(out)
+}

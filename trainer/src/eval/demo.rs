@@ -1,0 +1,55 @@
+//! The pipeline's demo video: the engine's embedded demo clip rendered by the model set through
+//! the engine's offline renderer, written as an animated GIF (self-contained, plays anywhere;
+//! the engine's `render` command is the way to real video files).
+
+use std::path::Path;
+
+use image::codecs::gif::{GifEncoder, Repeat};
+use image::{Delay, Frame as GifFrame, RgbaImage};
+use synesthete_engine::demo::demo_clip;
+use synesthete_engine::generation::{Models, SampleSettings, render_clip};
+
+/// GIF delays are in hundredths of a second: 25 fps is exactly 4.
+pub const DEMO_FPS: f32 = 25.0;
+
+/// Renders the first `seconds` of the demo clip to `path`; returns the number of frames.
+pub fn write_demo_gif(
+    models: &mut Models,
+    settings: &SampleSettings,
+    seconds: f32,
+    path: &Path,
+) -> anyhow::Result<usize> {
+    let mut clip = demo_clip();
+    let keep = (seconds.max(0.1) * clip.sample_rate as f32) as usize;
+    clip.samples.truncate(keep);
+    let size = models.manifest.image_size;
+    let bar = crate::training::progress::bar("demo", 0, 0);
+    let frames = render_clip(
+        models,
+        &clip,
+        DEMO_FPS,
+        settings,
+        0,
+        usize::MAX,
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )?;
+    bar.finish_and_clear();
+    let file = std::fs::File::create(path)?;
+    let mut encoder = GifEncoder::new_with_speed(std::io::BufWriter::new(file), 10);
+    encoder.set_repeat(Repeat::Infinite)?;
+    let count = frames.len();
+    for frame in frames {
+        let plane = size * size;
+        let rgba = RgbaImage::from_fn(size as u32, size as u32, |x, y| {
+            let i = y as usize * size + x as usize;
+            let channel = |c: usize| (frame[c * plane + i].clamp(0.0, 1.0) * 255.0).round() as u8;
+            image::Rgba([channel(0), channel(1), channel(2), 255])
+        });
+        let delay = Delay::from_numer_denom_ms(1000, DEMO_FPS as u32);
+        encoder.encode_frame(GifFrame::from_parts(rgba, 0, 0, delay))?;
+    }
+    Ok(count)
+}

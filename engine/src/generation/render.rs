@@ -23,7 +23,7 @@ pub fn render_clip(
     let features = models.manifest.features.clone();
     let context = models.manifest.context_frames;
     let frames = analyze_clip(&clip.samples, clip.sample_rate, features.clone())
-        .map_err(|reason| GenerationError::Audio(reason))?;
+        .map_err(GenerationError::Audio)?;
     let Some(last) = frames.last() else {
         return Ok(Vec::new());
     };

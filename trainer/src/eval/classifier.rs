@@ -14,8 +14,10 @@ use crate::model::layers::conv;
 use crate::training::batch;
 use crate::training::conditioning::{one_hot, style_index};
 
+/// Channels of the last convolution; the embedding is their spatial mean and maximum.
+const CHANNELS: usize = 64;
 /// Width of the feature embedding.
-pub const FEATURES: usize = 64;
+pub const FEATURES: usize = 2 * CHANNELS;
 
 #[derive(Module, Debug)]
 pub struct FamilyClassifier {
@@ -26,7 +28,7 @@ pub struct FamilyClassifier {
 
 impl FamilyClassifier {
     pub fn new(device: &Device) -> Self {
-        let channels = [3, 16, 32, 64, FEATURES];
+        let channels = [3, 16, 32, 64, CHANNELS];
         Self {
             down: channels
                 .windows(2)
@@ -36,13 +38,16 @@ impl FamilyClassifier {
         }
     }
 
-    /// `[batch, 3, H, W]` frames -> `[batch, FEATURES]` globally pooled features.
+    /// `[batch, 3, H, W]` frames -> `[batch, FEATURES]`: the mean (how much of a texture) and
+    /// the maximum (whether a shape occurs at all, e.g. one thin line) of each channel.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
         let mut h = images;
         for layer in &self.down {
             h = silu(layer.forward(h));
         }
-        h.mean_dim(3).mean_dim(2).flatten(1, 3)
+        let mean = h.clone().mean_dim(3).mean_dim(2).flatten(1, 3);
+        let max = h.max_dim(3).max_dim(2).flatten(1, 3);
+        Tensor::cat(vec![mean, max], 1)
     }
 
     pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
@@ -77,7 +82,7 @@ pub fn train(
         let log_probs = log_softmax(model.logits(batch::images(&samples, &device)), 1);
         let loss = (log_probs * target).sum_dim(1).mean().neg();
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(1e-3, model, grads);
+        model = optim.step(2e-3, model, grads);
         progress.inc(1);
     }
     let model = model.valid();

@@ -30,6 +30,8 @@ pub struct EvalConfig {
     pub seeds: usize,
     /// Audio windows the diversity metric samples.
     pub diversity_windows: usize,
+    /// Held-out windows (from many clips) each source draws one frame for, for the domain FID.
+    pub fid_frames: usize,
     /// Training steps of the family classifier behind the domain FID.
     pub classifier_steps: usize,
     /// DDIM steps and guidance of the diffusion sampler.
@@ -46,7 +48,8 @@ impl Default for EvalConfig {
             fps: 30.0,
             seeds: 4,
             diversity_windows: 16,
-            classifier_steps: 300,
+            fid_frames: 512,
+            classifier_steps: 1500,
             steps: 4,
             guidance: 2.0,
             demo_seconds: 12.0,
@@ -66,8 +69,9 @@ pub struct Scores {
     /// Mean pairwise RMS distance between frames for the same audio under different seeds
     /// (`None` for the data, which has one picture per moment of a clip).
     pub diversity: Option<f64>,
-    /// Fréchet distance to a reference set of held-out frames from many clips, in the family
-    /// classifier's feature space (the data row is the floor these clips allow).
+    /// Fréchet distance between the frames drawn for held-out windows of many clips and a
+    /// disjoint reference set of real frames, in the family classifier's feature space (the
+    /// data row is the floor the sample size allows).
     pub domain_fid: f64,
     /// Mean over clips of the best correlation between onsets and frame-to-frame change.
     pub sync_correlation: f64,
@@ -92,6 +96,8 @@ pub struct Sequences {
     pub name: String,
     pub clips: Vec<Vec<Vec<f32>>>,
     pub diversity: Option<f64>,
+    /// One frame per FID window.
+    pub fid_frames: Vec<Vec<f32>>,
 }
 
 /// The regression baseline, run in burn (it is measured, never shipped).
@@ -123,6 +129,14 @@ pub fn evaluate(
         })
         .collect();
     let size = models.manifest.image_size;
+    // FID windows: many clips, disjoint from the sequences and from the reference set.
+    let fid_windows = heldout_samples(
+        &DataConfig {
+            seed: data.seed + 2_000_000,
+            ..data.clone()
+        },
+        config.fid_frames,
+    );
 
     let data_frames = Sequences {
         name: "training data".into(),
@@ -131,7 +145,9 @@ pub fn evaluate(
             .map(|s| s.iter().map(|x| x.image.data.clone()).collect())
             .collect(),
         diversity: None,
+        fid_frames: fid_windows.iter().map(|s| s.image.data.clone()).collect(),
     };
+    let fid_audio = encode_all(models, &fid_windows)?;
 
     let settings = SampleSettings {
         steps: config.steps,
@@ -174,6 +190,15 @@ pub fn evaluate(
         }
         total / windows.len().max(1) as f64
     };
+    let diffusion_fid = {
+        let dims = models.manifest.conditioning_dims;
+        let mut latents = Vec::new();
+        for (index, audio) in fid_audio.chunks(dims).enumerate() {
+            let noise = gaussian(10_000 + index as u64, models.latent_len());
+            latents.extend(sample_latent(models, audio, &noise, &settings, None)?);
+        }
+        split_frames(models.decode(&latents)?, 3 * size * size)
+    };
     let diffusion = Sequences {
         name: format!(
             "diffusion ({} steps, guidance {})",
@@ -181,6 +206,7 @@ pub fn evaluate(
         ),
         clips: diffusion_clips,
         diversity: Some(diffusion_diversity),
+        fid_frames: diffusion_fid,
     };
 
     let regression = match regression {
@@ -193,15 +219,17 @@ pub fn evaluate(
                 progress.inc(1);
             }
             // Deterministic: the same audio always gives the same frame, whatever the seed.
+            let latents = regress(&regression, &fid_audio, models.manifest.conditioning_dims);
             Some(Sequences {
                 name: "regression baseline (MSE)".into(),
                 clips,
                 diversity: Some(0.0),
+                fid_frames: split_frames(models.decode(&latents)?, 3 * size * size),
             })
         }
     };
 
-    let classifier_data = heldout_samples(data, 256);
+    let classifier_data = heldout_samples(data, 512);
     let (classifier, classifier_accuracy) =
         classifier::train(data, config.classifier_steps, &classifier_data, &progress);
     progress.finish_and_clear();
@@ -217,7 +245,7 @@ pub fn evaluate(
     let scores = sources
         .iter()
         .map(|source| {
-            let features = classifier::embed(&classifier, &flatten(source), size);
+            let features = classifier::embed(&classifier, &source.fid_frames, size);
             score(source, &sequences, &real_features, &features)
         })
         .collect();
@@ -243,10 +271,6 @@ fn encode_all(models: &mut Models, clip: &[Sample]) -> anyhow::Result<Vec<f32>> 
 
 fn split_frames(values: Vec<f32>, len: usize) -> Vec<Vec<f32>> {
     values.chunks(len).map(<[f32]>::to_vec).collect()
-}
-
-fn flatten(source: &Sequences) -> Vec<Vec<f32>> {
-    source.clips.iter().flatten().cloned().collect()
 }
 
 /// Evenly spaced (clip, frame) pairs.

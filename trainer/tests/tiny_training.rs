@@ -40,8 +40,13 @@ fn image_vae_loss_falls_and_the_run_resumes() {
         mse.len(),
         preset.image_vae.train.steps / preset.image_vae.train.log_every
     );
-    let (first, last) = (mse[0], mse[mse.len() - 1]);
-    assert!(last < first * 0.8, "loss did not fall: {mse:?}");
+    // Batches differ in how hard their art is, so progress is judged on held-out frames.
+    let psnr = heldout_psnr(&dir);
+    println!("image VAE held-out PSNR by evaluation: {psnr:?}");
+    assert!(
+        psnr[psnr.len() - 1] > psnr[0] + 1.0,
+        "held-out PSNR did not improve: {psnr:?}"
+    );
     assert_eq!(evaluation.step, preset.image_vae.train.steps);
     assert_eq!(evaluation.latent.dims, 4 * 16 * 16);
     assert!(evaluation.heldout_psnr_db.is_finite());

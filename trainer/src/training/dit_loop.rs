@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use burn::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -18,7 +17,7 @@ use synesthete_engine::diffusion::schedule::signal_noise;
 use super::checkpoint::{self, Progress};
 use super::conditioning::{Conditioner, DitBatch};
 use super::config::DitSection;
-use super::metrics_log::MetricsLog;
+use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
 use super::vae_loop::{heldout_samples, training_device};
 use crate::data::dataset::{DataConfig, DataStream};
@@ -156,7 +155,6 @@ fn loss(
 pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
     let section = run.section;
     let train = &section.train;
-    std::fs::create_dir_all(run.out_dir)?;
     let base = training_device();
     base.seed(train.seed);
     let device = base.clone().autodiff();
@@ -166,23 +164,17 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         objective: run.objective,
         latent_scale: run.conditioner.latent_scale,
     })?;
-    let optim = AdamConfig::new()
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-        .init();
-    let (mut model, mut optim, start) = checkpoint::resume(
+    let OpenRun {
+        mut model,
+        mut optim,
+        start,
+        mut log,
+    } = run_files::open(
+        run.name,
         run.out_dir,
         &config_json,
         section.model.init(&device),
-        optim,
     )?;
-    std::fs::write(
-        run.out_dir.join("config.json"),
-        serde_json::to_vec_pretty(&config_json)?,
-    )?;
-    let mut log = MetricsLog::open(&run.out_dir.join("metrics.jsonl"))?;
-    if start > 0 {
-        println!("{}: resuming at step {start}", run.name);
-    }
     let alphas = train.schedule.alphas_cumprod();
 
     // Held-out batch with fixed timesteps (spread over the schedule), noise and full conditions.
@@ -295,18 +287,6 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         progress.inc(1);
     }
     progress.finish();
-    let trained = model.valid();
-    trained
-        .clone()
-        .save_file(run.out_dir.join("model.bpk"))
-        .map_err(|e| anyhow::anyhow!("saving model: {e:?}"))?;
-    std::fs::write(
-        run.out_dir.join("evaluation.json"),
-        serde_json::to_vec_pretty(&last_eval)?,
-    )?;
-    // Plots are a convenience: a missing font must not fail a finished run.
-    if let Err(error) = crate::plots::plot_run(run.out_dir) {
-        eprintln!("{}: plots skipped: {error:#}", run.name);
-    }
+    let trained = run_files::finish(run.name, run.out_dir, model, &last_eval)?;
     Ok((trained, last_eval))
 }

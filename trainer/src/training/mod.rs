@@ -11,6 +11,7 @@ pub mod dit_loop;
 pub mod inspect;
 pub mod metrics_log;
 pub mod progress;
+pub mod run_files;
 pub mod schedule;
 pub mod tasks;
 pub mod vae_loop;

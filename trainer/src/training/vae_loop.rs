@@ -5,15 +5,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use burn::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 
 use super::batch::to_vec;
 use super::checkpoint::{self, Progress};
 use super::config::VaeTrainConfig;
 use super::diagnostics::{LatentStats, latent_stats, psnr};
-use super::metrics_log::MetricsLog;
+use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
 use crate::data::dataset::{DataConfig, DataStream, Sample, samples_for_clip};
 use crate::model::BetaVae;
@@ -79,25 +78,15 @@ where
     F: Fn(&[Sample], &Device) -> Tensor<4>,
     G: Fn(&[Sample], &Device) -> Tensor<4>,
 {
-    std::fs::create_dir_all(run.out_dir)?;
     let base = training_device();
     base.seed(run.train.seed);
     let device = base.clone().autodiff();
-    let model = init(&device);
-    // Clipping the gradient norm keeps one bad batch from throwing the run off.
-    let optim = AdamConfig::new()
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-        .init();
-    let (mut model, mut optim, start) =
-        checkpoint::resume(run.out_dir, &run.config_json, model, optim)?;
-    std::fs::write(
-        run.out_dir.join("config.json"),
-        serde_json::to_vec_pretty(&run.config_json)?,
-    )?;
-    let mut log = MetricsLog::open(&run.out_dir.join("metrics.jsonl"))?;
-    if start > 0 {
-        println!("{}: resuming at step {start}", run.name);
-    }
+    let OpenRun {
+        mut model,
+        mut optim,
+        start,
+        mut log,
+    } = run_files::open(run.name, run.out_dir, &run.config_json, init(&device))?;
     let heldout = heldout_samples(run.data, run.train.eval_samples);
     let heldout_x = to_eval_tensor(&heldout, &base);
     let heldout_host = to_vec(heldout_x.clone());
@@ -189,19 +178,7 @@ where
         progress.inc(1);
     }
     progress.finish();
-    let trained = model.valid();
-    trained
-        .clone()
-        .save_file(run.out_dir.join("model.bpk"))
-        .map_err(|e| anyhow::anyhow!("saving model: {e:?}"))?;
-    std::fs::write(
-        run.out_dir.join("evaluation.json"),
-        serde_json::to_vec_pretty(&last_eval)?,
-    )?;
-    // Plots are a convenience: a missing font must not fail a finished run.
-    if let Err(error) = crate::plots::plot_run(run.out_dir) {
-        eprintln!("{}: plots skipped: {error:#}", run.name);
-    }
+    let trained = run_files::finish(run.name, run.out_dir, model, &last_eval)?;
     Ok((trained, last_eval))
 }
 

@@ -1,0 +1,75 @@
+//! What every training loop does with its run directory: open it (resuming from the checkpoint,
+//! recording the configuration, appending to the metrics log) and close it (weights, last
+//! evaluation, plots).
+
+use std::path::Path;
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::Module;
+use burn::optim::{AdamConfig, ModuleOptimizer};
+
+use super::checkpoint;
+use super::metrics_log::MetricsLog;
+
+/// A run directory opened for training.
+pub struct OpenRun<M> {
+    pub model: M,
+    pub optim: ModuleOptimizer,
+    /// Steps already trained (0 for a new run).
+    pub start: usize,
+    pub log: MetricsLog,
+}
+
+/// Resumes `model`'s run in `out_dir` if it has a checkpoint made with `config`, and writes
+/// `config.json`. The optimiser is Adam with the gradient norm clipped at 1, so one bad batch
+/// cannot throw the run off.
+pub fn open<M: Module>(
+    name: &str,
+    out_dir: &Path,
+    config: &serde_json::Value,
+    model: M,
+) -> anyhow::Result<OpenRun<M>> {
+    std::fs::create_dir_all(out_dir)?;
+    let optim = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let (model, optim, start) = checkpoint::resume(out_dir, config, model, optim)?;
+    std::fs::write(
+        out_dir.join("config.json"),
+        serde_json::to_vec_pretty(config)?,
+    )?;
+    let log = MetricsLog::open(&out_dir.join("metrics.jsonl"))?;
+    if start > 0 {
+        println!("{name}: resuming at step {start}");
+    }
+    Ok(OpenRun {
+        model,
+        optim,
+        start,
+        log,
+    })
+}
+
+/// Saves the trained weights (`model.bpk`), the last evaluation and the plots; returns the
+/// model on the plain device.
+pub fn finish<M: Module>(
+    name: &str,
+    out_dir: &Path,
+    model: M,
+    evaluation: &impl serde::Serialize,
+) -> anyhow::Result<M> {
+    let trained = model.valid();
+    trained
+        .clone()
+        .save_file(out_dir.join("model.bpk"))
+        .map_err(|e| anyhow::anyhow!("saving model: {e:?}"))?;
+    std::fs::write(
+        out_dir.join("evaluation.json"),
+        serde_json::to_vec_pretty(evaluation)?,
+    )?;
+    // Plots are a convenience: a missing font must not fail a finished run.
+    if let Err(error) = crate::plots::plot_run(out_dir) {
+        eprintln!("{name}: plots skipped: {error:#}");
+    }
+    Ok(trained)
+}

@@ -91,6 +91,26 @@ pub fn demo() -> Result<()> {
         ],
         &[("SYNESTHETE_ORT_LIB", &runtime)],
     )?;
+    let render_dir = target_dir().join("demo-render");
+    let render_dir = render_dir.to_string_lossy();
+    cargo(
+        &[
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "synesthete-engine",
+            "--bin",
+            "synesthete",
+            "--",
+            "render",
+            "--models",
+            "models",
+            "--output",
+            &render_dir,
+        ],
+        &[("SYNESTHETE_ORT_LIB", &runtime)],
+    )?;
     let bundled = std::fs::canonicalize(target_dir().join("bundled"))?;
     println!("\nPlugin bundles are in {}:", bundled.display());
     for entry in std::fs::read_dir(&bundled)? {

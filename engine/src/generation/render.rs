@@ -24,10 +24,11 @@ pub fn render_clip(
     let context = models.manifest.context_frames;
     let frames = analyze_clip(&clip.samples, clip.sample_rate, features.clone())
         .map_err(GenerationError::Audio)?;
-    let Some(last) = frames.last() else {
+    if frames.is_empty() {
         return Ok(Vec::new());
-    };
-    let total = ((last.time_s * fps as f64) as usize + 1).min(max_frames);
+    }
+    // fps x duration frames, the last one at or before the end of the audio.
+    let total = ((clip.duration_s() * fps as f64).round() as usize).min(max_frames);
     let noise = gaussian(seed, models.latent_len());
     let mut window = vec![0.0; features.n_mels * context];
     let mut out = Vec::with_capacity(total);

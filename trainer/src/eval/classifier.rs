@@ -123,3 +123,46 @@ pub fn embed(model: &FamilyClassifier, frames: &[Vec<f32>], size: usize) -> Vec<
         })
         .collect()
 }
+
+/// What a cached classifier was trained with; a different one is retrained.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct CacheKey {
+    steps: usize,
+    data: DataConfig,
+    accuracy: f32,
+}
+
+/// The classifier cached in `dir` when it was trained with the same settings, else a newly
+/// trained one (then cached), so repeated evaluations compare in one feature space.
+pub fn load_or_train(
+    dir: &std::path::Path,
+    data: &DataConfig,
+    steps: usize,
+    heldout: &[Sample],
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<(FamilyClassifier, f32)> {
+    let key_path = dir.join("classifier.json");
+    let weights = dir.join("classifier.bpk");
+    if let Ok(bytes) = std::fs::read(&key_path)
+        && let Ok(key) = serde_json::from_slice::<CacheKey>(&bytes)
+        && key.steps == steps
+        && key.data == *data
+        && let Ok(model) = FamilyClassifier::new(&Device::flex()).try_load_file(&weights)
+    {
+        progress.inc(steps as u64);
+        return Ok((model, key.accuracy));
+    }
+    let (model, accuracy) = train(data, steps, heldout, progress);
+    std::fs::create_dir_all(dir)?;
+    model
+        .clone()
+        .save_file(&weights)
+        .map_err(|e| anyhow::anyhow!("saving the classifier: {e:?}"))?;
+    let key = CacheKey {
+        steps,
+        data: data.clone(),
+        accuracy,
+    };
+    std::fs::write(key_path, serde_json::to_vec_pretty(&key)?)?;
+    Ok((model, accuracy))
+}

@@ -230,8 +230,13 @@ pub fn evaluate(
     };
 
     let classifier_data = heldout_samples(data, 512);
-    let (classifier, classifier_accuracy) =
-        classifier::train(data, config.classifier_steps, &classifier_data, &progress);
+    let (classifier, classifier_accuracy) = classifier::load_or_train(
+        &out_dir.join("classifier"),
+        data,
+        config.classifier_steps,
+        &classifier_data,
+        &progress,
+    )?;
     progress.finish_and_clear();
     // The reference set: random held-out frames of many clips (the classifier's test set).
     let reference: Vec<Vec<f32>> = classifier_data

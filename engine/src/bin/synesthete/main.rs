@@ -1,6 +1,7 @@
 //! `synesthete`: the engine's command-line tool.
 
 mod analyze;
+mod render;
 
 use clap::{Parser, Subcommand};
 
@@ -20,12 +21,15 @@ enum Command {
     /// Analyse audio with the engine's feature extractor (the embedded demo clip by default) and
     /// report tempo, onsets, loudness and bands, plus whether ONNX Runtime loads.
     Analyze(analyze::AnalyzeArgs),
+    /// Render a music video from audio with a model set (PNG frames + audio; MP4 with ffmpeg).
+    Render(render::RenderArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Render(args) => render::run(args),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");

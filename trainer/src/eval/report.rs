@@ -41,7 +41,7 @@ pub fn markdown(report: &Report) -> String {
         let diversity = s.diversity.map_or("–".to_string(), |d| format!("{d:.4}"));
         let _ = writeln!(
             md,
-            "| {} | {} | {:.4} ({:.0}%) | {:.3} | {diversity} | {:.2} | {:.2} ({:+}) | {:.4} |",
+            "| {} | {} | {:.2e} ({:.1}%) | {:.3} | {diversity} | {:.1} | {:.2} ({:+}) | {:.4} |",
             s.name,
             s.frames,
             s.sharpness,

@@ -79,17 +79,19 @@ pub const STEPS: ParamSpec = ParamSpec {
     id: "steps",
     name: "Steps",
     group: Generation,
+    // The shipped model set recommends 16 DDIM steps (docs/model-card.md); 32 is the most a
+    // frame can afford on a CPU.
     kind: ParamKind::Int {
         min: 1,
-        max: 8,
-        default: 4,
+        max: 32,
+        default: 16,
     },
 };
 pub const GUIDANCE: ParamSpec = float(
     "guidance",
     "Guidance",
     Generation,
-    (0.0, 8.0, 2.0),
+    (0.0, 8.0, 5.0),
     "",
     100.0,
 );

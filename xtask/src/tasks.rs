@@ -73,43 +73,38 @@ pub fn test(extra: Vec<String>) -> Result<()> {
     cargo(&test, &[("SYNESTHETE_ORT_LIB", &runtime)])
 }
 
-/// Bundles the release plugin and runs the engine's analysis on the embedded demo clip.
+/// Runs the release `synesthete` CLI with `args`, using the fetched ONNX Runtime.
+fn synesthete_cli(args: &[&str], runtime: &Path) -> Result<()> {
+    let mut command = vec![
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "synesthete-engine",
+        "--bin",
+        "synesthete",
+        "--",
+    ];
+    command.extend(args);
+    cargo(&command, &[("SYNESTHETE_ORT_LIB", runtime)])
+}
+
+/// Bundles the release plugin, runs the engine's analysis on the embedded demo clip and renders
+/// it with the shipped models.
 pub fn demo() -> Result<()> {
     bundle(vec!["synesthete".into(), "--release".into()])?;
     let runtime = onnxruntime::fetch()?;
-    cargo(
-        &[
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "synesthete-engine",
-            "--bin",
-            "synesthete",
-            "--",
-            "analyze",
-        ],
-        &[("SYNESTHETE_ORT_LIB", &runtime)],
-    )?;
+    synesthete_cli(&["analyze"], &runtime)?;
     let render_dir = target_dir().join("demo-render");
-    let render_dir = render_dir.to_string_lossy();
-    cargo(
+    synesthete_cli(
         &[
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "synesthete-engine",
-            "--bin",
-            "synesthete",
-            "--",
             "render",
             "--models",
             "models",
             "--output",
-            &render_dir,
+            &render_dir.to_string_lossy(),
         ],
-        &[("SYNESTHETE_ORT_LIB", &runtime)],
+        &runtime,
     )?;
     let bundled = std::fs::canonicalize(target_dir().join("bundled"))?;
     println!("\nPlugin bundles are in {}:", bundled.display());

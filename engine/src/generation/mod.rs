@@ -8,5 +8,5 @@ pub mod render;
 pub mod sample;
 
 pub use models::{GenerationError, Models};
-pub use render::render_clip;
+pub use render::{render_clip, to_rgb8};
 pub use sample::{SampleSettings, sample_latent};

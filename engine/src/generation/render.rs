@@ -47,3 +47,27 @@ pub fn render_clip(
     }
     Ok(out)
 }
+
+/// A CHW frame in [0, 1] as interleaved 8-bit RGB rows (what image files and video want).
+pub fn to_rgb8(frame: &[f32], size: usize) -> Vec<u8> {
+    let plane = size * size;
+    (0..plane)
+        .flat_map(|i| {
+            [0, 1, 2].map(|c| (frame[c * plane + i].clamp(0.0, 1.0) * 255.0).round() as u8)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_become_interleaved_clamped_bytes() {
+        // A 1x1 frame per channel plane: R = 1, G = 0.5, B out of range below.
+        assert_eq!(to_rgb8(&[1.0, 0.5, -0.2], 1), [255, 128, 0]);
+        // 2x2: the second pixel of each plane lands in bytes 3..6.
+        let frame = [0.0, 1.0, 0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0];
+        assert_eq!(&to_rgb8(&frame, 2)[3..6], &[255, 51, 255]);
+    }
+}

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use image::codecs::gif::{GifEncoder, Repeat};
-use image::{Delay, Frame as GifFrame, RgbaImage};
+use image::{Delay, Frame as GifFrame, RgbImage};
 use synesthete_engine::demo::demo_clip;
-use synesthete_engine::generation::{Models, SampleSettings, render_clip};
+use synesthete_engine::generation::{Models, SampleSettings, render_clip, to_rgb8};
 
 /// GIF delays are in hundredths of a second: 25 fps is exactly 4.
 pub const DEMO_FPS: f32 = 25.0;
@@ -42,12 +42,9 @@ pub fn write_demo_gif(
     encoder.set_repeat(Repeat::Infinite)?;
     let count = frames.len();
     for frame in frames {
-        let plane = size * size;
-        let rgba = RgbaImage::from_fn(size as u32, size as u32, |x, y| {
-            let i = y as usize * size + x as usize;
-            let channel = |c: usize| (frame[c * plane + i].clamp(0.0, 1.0) * 255.0).round() as u8;
-            image::Rgba([channel(0), channel(1), channel(2), 255])
-        });
+        let rgb = RgbImage::from_raw(size as u32, size as u32, to_rgb8(&frame, size))
+            .ok_or_else(|| anyhow::anyhow!("a frame of the manifest's size"))?;
+        let rgba = image::DynamicImage::ImageRgb8(rgb).to_rgba8();
         let delay = Delay::from_numer_denom_ms(1000, DEMO_FPS as u32);
         encoder.encode_frame(GifFrame::from_parts(rgba, 0, 0, delay))?;
     }

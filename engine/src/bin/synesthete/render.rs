@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use clap::Args;
 use synesthete_engine::demo::{self, MonoClip};
-use synesthete_engine::generation::{Models, SampleSettings, render_clip};
+use synesthete_engine::generation::{Models, SampleSettings, render_clip, to_rgb8};
 use synesthete_engine::{resources, runtime};
 
 #[derive(Args)]
@@ -115,11 +115,8 @@ fn num_threads() -> usize {
 }
 
 fn write_png(frame: &[f32], size: usize, path: &Path) -> Result<()> {
-    let plane = size * size;
-    let image = image::RgbImage::from_fn(size as u32, size as u32, |x, y| {
-        let i = y as usize * size + x as usize;
-        image::Rgb([0, 1, 2].map(|c| (frame[c * plane + i].clamp(0.0, 1.0) * 255.0).round() as u8))
-    });
+    let image = image::RgbImage::from_raw(size as u32, size as u32, to_rgb8(frame, size))
+        .context("a frame of the manifest's size")?;
     image
         .save(path)
         .with_context(|| format!("writing {}", path.display()))

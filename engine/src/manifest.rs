@@ -125,6 +125,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 impl Manifest {
     /// Reads and validates `<dir>/manifest.json`, and checks every graph file's hash.
     pub fn load(dir: &Path) -> Result<Self, ManifestError> {
+        Self::load_with_graphs(dir).map(|(manifest, _)| manifest)
+    }
+
+    /// Like [`Manifest::load`], and returns the bytes of every graph by role as they were
+    /// hash-checked, so a caller that builds sessions reads and hashes each file once.
+    pub fn load_with_graphs(
+        dir: &Path,
+    ) -> Result<(Self, BTreeMap<String, Vec<u8>>), ManifestError> {
         let path = dir.join(MANIFEST_FILE);
         if !path.is_file() {
             return Err(ManifestError::Missing(dir.to_path_buf()));
@@ -153,10 +161,11 @@ impl Manifest {
         let manifest: Manifest =
             serde_json::from_value(raw).map_err(|e| malformed(e.to_string()))?;
         manifest.validate().map_err(malformed)?;
-        for graph in manifest.graphs.values() {
-            manifest.verify_file(dir, graph)?;
+        let mut graphs = BTreeMap::new();
+        for (role, graph) in &manifest.graphs {
+            graphs.insert(role.clone(), manifest.verify_file(dir, graph)?);
         }
-        Ok(manifest)
+        Ok((manifest, graphs))
     }
 
     fn verify_file(&self, dir: &Path, graph: &GraphSpec) -> Result<Vec<u8>, ManifestError> {
@@ -171,16 +180,6 @@ impl Manifest {
             });
         }
         Ok(bytes)
-    }
-
-    /// The bytes of the graph playing `role`, checked against the manifest's hash again at the
-    /// moment they are read (the file may have changed since `load`). `None` if the set has no
-    /// such graph.
-    pub fn read_graph(&self, dir: &Path, role: &str) -> Result<Option<Vec<u8>>, ManifestError> {
-        self.graphs
-            .get(role)
-            .map(|graph| self.verify_file(dir, graph))
-            .transpose()
     }
 
     /// Internal consistency: shapes agree with the declared features and latent.

@@ -1,6 +1,6 @@
 //! `trainer pipeline`: data -> image VAE -> audio encoder -> DiT and regression baseline ->
-//! export -> evaluation -> demo video, each stage resuming from its run directory (a finished stage only
-//! reloads its result), so an interrupted pipeline picks up where it stopped.
+//! export -> evaluation -> demo video, each stage resuming from its run directory (a finished
+//! stage only reloads its result), so an interrupted pipeline picks up where it stopped.
 
 use std::path::Path;
 

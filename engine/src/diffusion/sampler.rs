@@ -1,7 +1,7 @@
 //! The DDIM sampler (Song et al. 2021) for v-prediction models, with "trailing" timestep spacing
 //! (Lin et al. 2024: the first step starts at the last, noisiest training step, which few-step
-//! sampling needs), and classifier-free guidance. Works in place on flat latent slices and never
-//! allocates, so the engine can run it per frame.
+//! sampling needs), and classifier-free guidance. The step and the guidance work in place on flat
+//! latent slices without allocating; only the plan (a few entries per frame) is a new `Vec`.
 
 use super::schedule::{NoiseSchedule, signal_noise};
 
@@ -18,8 +18,8 @@ pub struct DdimStep {
 /// The `steps` denoising steps from pure noise to a clean latent, noisiest first.
 ///
 /// `start_fraction` < 1 starts part-way (img2img / latent inertia): the first step is at that
-/// fraction of the schedule, so the input latent is expected to be noised to that level
-/// (see [`NoiseSchedule::alpha_bar`] and [`super::schedule::signal_noise`]).
+/// fraction of the schedule, so the input latent is expected to be noised to the first step's
+/// `alpha_bar` (see [`super::schedule::signal_noise`]).
 pub fn ddim_plan(schedule: &NoiseSchedule, steps: usize, start_fraction: f32) -> Vec<DdimStep> {
     let alphas = schedule.alphas_cumprod();
     let total = alphas.len();

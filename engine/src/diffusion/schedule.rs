@@ -74,12 +74,6 @@ impl NoiseSchedule {
             })
             .collect()
     }
-
-    /// ᾱ at step t (clamped into the schedule).
-    pub fn alpha_bar(&self, t: usize) -> f64 {
-        let all = self.alphas_cumprod();
-        all[t.min(all.len() - 1)]
-    }
 }
 
 /// `(√ᾱ, √(1 − ᾱ))`: x_t = a · x_0 + b · ε, and v = a · ε − b · x_0.

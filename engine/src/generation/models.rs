@@ -75,10 +75,10 @@ impl Models {
         environment: &ort::environment::Environment,
         threads: usize,
     ) -> Result<Self, GenerationError> {
-        let manifest = Manifest::load(dir)?;
-        let load = |role: &'static str| -> Result<Option<Session>, GenerationError> {
-            manifest
-                .read_graph(dir, role)?
+        let (manifest, mut graphs) = Manifest::load_with_graphs(dir)?;
+        let mut load = |role: &'static str| -> Result<Option<Session>, GenerationError> {
+            graphs
+                .remove(role)
                 .map(|bytes| session(environment, &bytes, role, threads))
                 .transpose()
         };

@@ -9,7 +9,7 @@ use crate::demo::MonoClip;
 use crate::features::analyzer::analyze_clip;
 use crate::features::window::mel_window;
 
-/// Frames (CHW RGB in [0, 1], the manifest's size) for `clip` at `fps`, at most `max_frames`.
+/// Frames (CHW RGB in [0, 1], the manifest's size) for `clip` at `fps`.
 /// `progress` is called after each frame with (done, total).
 pub fn render_clip(
     models: &mut Models,
@@ -17,7 +17,6 @@ pub fn render_clip(
     fps: f32,
     settings: &SampleSettings,
     seed: u64,
-    max_frames: usize,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Vec<Vec<f32>>, GenerationError> {
     let features = models.manifest.features.clone();
@@ -28,7 +27,7 @@ pub fn render_clip(
         return Ok(Vec::new());
     }
     // fps x duration frames, the last one at or before the end of the audio.
-    let total = ((clip.duration_s() * fps as f64).round() as usize).min(max_frames);
+    let total = (clip.duration_s() * fps as f64).round() as usize;
     let noise = gaussian(seed, models.latent_len());
     let mut window = vec![0.0; features.n_mels * context];
     let mut out = Vec::with_capacity(total);

@@ -24,18 +24,10 @@ pub fn write_demo_gif(
     clip.samples.truncate(keep);
     let size = models.manifest.image_size;
     let bar = crate::training::progress::bar("demo", 0, 0);
-    let frames = render_clip(
-        models,
-        &clip,
-        DEMO_FPS,
-        settings,
-        0,
-        usize::MAX,
-        |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        },
-    )?;
+    let frames = render_clip(models, &clip, DEMO_FPS, settings, 0, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
     bar.finish_and_clear();
     let file = std::fs::File::create(path)?;
     let mut encoder = GifEncoder::new_with_speed(std::io::BufWriter::new(file), 10);

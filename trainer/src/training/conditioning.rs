@@ -35,7 +35,6 @@ pub struct DitBatch {
     pub audio_dims: usize,
     /// `[size, styles]` one-hot.
     pub style: Vec<f32>,
-    pub families: Vec<Family>,
 }
 
 /// Index of a family in the style one-hot.
@@ -75,7 +74,6 @@ impl Conditioner<'_> {
             audio: batch::to_vec(audio),
             audio_dims,
             style: one_hot(&families, self.styles),
-            families,
         }
     }
 }

@@ -20,7 +20,7 @@ use super::config::DitSection;
 use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
 use super::vae_loop::{heldout_samples, training_device};
-use crate::data::dataset::{DataConfig, DataStream};
+use crate::data::dataset::DataConfig;
 use crate::model::dit::Dit;
 
 /// What the network learns.
@@ -216,11 +216,7 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
     }
 
-    let samples_seen = (start * train.batch_size / run.data.samples_per_clip.max(1)) as u64;
-    let mut stream = DataStream::new(DataConfig {
-        seed: run.data.seed + samples_seen,
-        ..run.data.clone()
-    });
+    let mut stream = run_files::stream_from(run.data, start, train.batch_size);
     let mut rng = ChaCha8Rng::seed_from_u64(train.seed ^ start as u64);
     let progress = super::progress::bar(run.name, train.steps, start);
     let mut step_time = Instant::now();

@@ -10,6 +10,7 @@ use burn::optim::{AdamConfig, ModuleOptimizer};
 
 use super::checkpoint;
 use super::metrics_log::MetricsLog;
+use crate::data::dataset::{DataConfig, DataStream};
 
 /// A run directory opened for training.
 pub struct OpenRun<M> {
@@ -47,6 +48,16 @@ pub fn open<M: Module>(
         optim,
         start,
         log,
+    })
+}
+
+/// The training stream of a run resumed at `start`: it starts on clips the run has not seen
+/// rather than replaying the first ones.
+pub fn stream_from(data: &DataConfig, start: usize, batch_size: usize) -> DataStream {
+    let samples_seen = (start * batch_size / data.samples_per_clip.max(1)) as u64;
+    DataStream::new(DataConfig {
+        seed: data.seed + samples_seen,
+        ..data.clone()
     })
 }
 

@@ -14,7 +14,7 @@ use super::config::VaeTrainConfig;
 use super::diagnostics::{LatentStats, latent_stats, psnr};
 use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
-use crate::data::dataset::{DataConfig, DataStream, Sample, samples_for_clip};
+use crate::data::dataset::{DataConfig, Sample, samples_for_clip};
 use crate::model::BetaVae;
 
 /// Held-out clips come from seeds far beyond any training stream.
@@ -90,12 +90,7 @@ where
     let heldout = heldout_samples(run.data, run.train.eval_samples);
     let heldout_x = to_eval_tensor(&heldout, &base);
     let heldout_host = to_vec(heldout_x.clone());
-    // Resume on fresh clips rather than replaying the first ones.
-    let samples_seen = (start * run.train.batch_size / run.data.samples_per_clip.max(1)) as u64;
-    let mut stream = DataStream::new(DataConfig {
-        seed: run.data.seed + samples_seen,
-        ..run.data.clone()
-    });
+    let mut stream = run_files::stream_from(run.data, start, run.train.batch_size);
     let progress = super::progress::bar(run.name, run.train.steps, start);
     let evaluate_at = |model: &M, step: usize| {
         evaluate(

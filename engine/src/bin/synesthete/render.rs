@@ -80,7 +80,6 @@ pub fn run(args: RenderArgs) -> Result<()> {
         args.fps,
         &settings,
         args.seed,
-        usize::MAX,
         |done, total| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);

@@ -97,3 +97,22 @@ fn without_length(config: &serde_json::Value) -> serde_json::Value {
     }
     config
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_with_f32_fields_survives_the_trip_through_progress_json() {
+        // f32 values widen to f64s such as 0.10000000149011612; without serde_json's exact
+        // float parsing the stored copy came back one bit off and every resume was refused.
+        let config = serde_json::json!({ "train": { "steps": 10, "dropout": 0.1f32, "scale": 1.811_628_3f32 } });
+        let progress = Progress {
+            step: 5,
+            config: config.clone(),
+        };
+        let stored: Progress =
+            serde_json::from_slice(&serde_json::to_vec_pretty(&progress).unwrap()).unwrap();
+        assert_eq!(without_length(&stored.config), without_length(&config));
+    }
+}

@@ -16,6 +16,9 @@ packages=(
   xvfb
   # Fonts for the trainer's plots.
   fonts-dejavu-core
+  # The unrelated program that receives the network stream output in engine/tests/stream_output.rs
+  # (also ffplay, to watch the stream), and the video encoder `synesthete render` uses.
+  ffmpeg
 )
 
 missing=()

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 use synesthete_engine::features::FeatureConfig;
-use synesthete_engine::live::{LiveEngine, LiveEngineConfig, STATUS_FILE_ENV};
+use synesthete_engine::live::{LiveEngine, LiveEngineConfig, STATUS_FILE_ENV, VideoSettings};
 use synesthete_engine::ring::{RingWriter, audio_ring};
 use synesthete_engine::transport::SharedTransport;
 
@@ -94,6 +94,10 @@ impl Plugin for Synesthete {
             resource_dirs: synesthete_engine::resources::resource_dirs(),
             status_file: std::env::var_os(STATUS_FILE_ENV).map(Into::into),
             realtime_alloc_checks: ALLOC_ASSERTIONS,
+            video: VideoSettings {
+                threads: inference_threads(),
+                ..VideoSettings::default()
+            },
         };
         let params: Arc<dyn synesthete_engine::params::ParamSource> = self.params.clone();
         match LiveEngine::start(config, reader, self.transport.clone(), params) {
@@ -124,6 +128,12 @@ impl Plugin for Synesthete {
         }
         ProcessStatus::Normal
     }
+}
+
+/// ONNX Runtime threads per session: half the cores, so the host's audio and UI threads keep the
+/// rest (on a 2-core machine, one).
+fn inference_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 impl Synesthete {

@@ -89,23 +89,24 @@ fn synesthete_cli(args: &[&str], runtime: &Path) -> Result<()> {
     cargo(&command, &[("SYNESTHETE_ORT_LIB", runtime)])
 }
 
-/// Bundles the release plugin, runs the engine's analysis on the embedded demo clip and renders
-/// it with the shipped models.
+/// Bundles the release plugin, runs the engine's analysis on the embedded demo clip, renders it
+/// with the shipped models to a video with sound, and benchmarks the live pipeline.
 pub fn demo() -> Result<()> {
     bundle(vec!["synesthete".into(), "--release".into()])?;
     let runtime = onnxruntime::fetch()?;
     synesthete_cli(&["analyze"], &runtime)?;
-    let render_dir = target_dir().join("demo-render");
+    let video = target_dir().join("demo").join("demo.mp4");
     synesthete_cli(
         &[
             "render",
             "--models",
             "models",
             "--output",
-            &render_dir.to_string_lossy(),
+            &video.to_string_lossy(),
         ],
         &runtime,
     )?;
+    synesthete_cli(&["bench", "--seconds", "5", "--models", "models"], &runtime)?;
     let bundled = std::fs::canonicalize(target_dir().join("bundled"))?;
     println!("\nPlugin bundles are in {}:", bundled.display());
     for entry in std::fs::read_dir(&bundled)? {

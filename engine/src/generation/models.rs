@@ -4,11 +4,14 @@
 
 use std::path::Path;
 
+use ort::ep::ExecutionProviderDispatch;
 use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 
 use crate::manifest::{GraphSpec, Manifest, ManifestError};
 use crate::runtime::RuntimeError;
+
+use super::provider::{self, ProviderReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenerationError {
@@ -28,6 +31,8 @@ pub enum GenerationError {
         action: &'static str,
         reason: String,
     },
+    #[error("the frame could not be written: {0}")]
+    Sink(String),
     #[error("{what} has {got} values, the model set expects {expected}")]
     Shape {
         what: &'static str,
@@ -39,6 +44,8 @@ pub enum GenerationError {
 /// The sessions of a model set. `dit` is absent from a set exported before the DiT was trained.
 pub struct Models {
     pub manifest: Manifest,
+    /// The execution provider all three sessions run on.
+    pub provider: ProviderReport,
     audio_encoder: Session,
     dit: Option<Session>,
     decoder: Session,
@@ -49,16 +56,23 @@ fn session(
     bytes: &[u8],
     role: &'static str,
     threads: usize,
+    accelerator: Option<&ExecutionProviderDispatch>,
 ) -> Result<Session, GenerationError> {
     let error = |action, reason: String| GenerationError::Session {
         role,
         action,
         reason,
     };
-    Session::builder(environment)
+    let mut builder = Session::builder(environment)
         .map_err(|e| error("configure", e.to_string()))?
         .with_intra_threads(threads.max(1))
-        .map_err(|e| error("configure", e.to_string()))?
+        .map_err(|e| error("configure", e.to_string()))?;
+    if let Some(accelerator) = accelerator {
+        builder = builder
+            .with_execution_providers([accelerator.clone()])
+            .map_err(|e| error("use the accelerator for", e.to_string()))?;
+    }
+    builder
         .commit_from_memory(bytes)
         .map_err(|e| error("load", e.to_string()))
 }
@@ -67,28 +81,57 @@ fn input_name(graph: &GraphSpec, index: usize) -> String {
     graph.inputs[index].name.clone()
 }
 
+type Sessions = (Session, Session, Option<Session>);
+
 impl Models {
     /// Loads and verifies the set in `dir` with ONNX Runtime from `environment`, each session
-    /// using up to `threads` threads.
+    /// using up to `threads` threads, on the first accelerator that accepts every graph (see
+    /// `provider`), the CPU otherwise.
     pub fn load(
         dir: &Path,
         environment: &ort::environment::Environment,
         threads: usize,
     ) -> Result<Self, GenerationError> {
-        let (manifest, mut graphs) = Manifest::load_with_graphs(dir)?;
-        let mut load = |role: &'static str| -> Result<Option<Session>, GenerationError> {
-            graphs
-                .remove(role)
-                .map(|bytes| session(environment, &bytes, role, threads))
-                .transpose()
-        };
-        let audio_encoder =
-            load("audio_encoder")?.ok_or(GenerationError::MissingGraph("audio_encoder"))?;
-        let decoder =
-            load("image_decoder")?.ok_or(GenerationError::MissingGraph("image_decoder"))?;
-        let dit = load("dit")?;
+        let (manifest, graphs) = Manifest::load_with_graphs(dir)?;
+        let open =
+            |accelerator: Option<&ExecutionProviderDispatch>| -> Result<Sessions, GenerationError> {
+                let load = |role: &'static str| -> Result<Option<Session>, GenerationError> {
+                    graphs
+                        .get(role)
+                        .map(|bytes| session(environment, bytes, role, threads, accelerator))
+                        .transpose()
+                };
+                let audio_encoder =
+                    load("audio_encoder")?.ok_or(GenerationError::MissingGraph("audio_encoder"))?;
+                let decoder =
+                    load("image_decoder")?.ok_or(GenerationError::MissingGraph("image_decoder"))?;
+                Ok((audio_encoder, decoder, load("dit")?))
+            };
+        let mut passed_over = Vec::new();
+        for (name, accelerator) in provider::accelerators() {
+            match open(Some(&accelerator)) {
+                Ok((audio_encoder, decoder, dit)) => {
+                    return Ok(Self {
+                        manifest,
+                        provider: ProviderReport {
+                            name: name.into(),
+                            passed_over,
+                        },
+                        audio_encoder,
+                        dit,
+                        decoder,
+                    });
+                }
+                Err(error) => passed_over.push(format!("{name} failed: {error}")),
+            }
+        }
+        let (audio_encoder, decoder, dit) = open(None)?;
         Ok(Self {
             manifest,
+            provider: ProviderReport {
+                name: provider::CPU.into(),
+                passed_over,
+            },
             audio_encoder,
             dit,
             decoder,

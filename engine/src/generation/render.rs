@@ -1,36 +1,37 @@
 //! Offline rendering: a whole audio clip to frames at a fixed frame rate, with the live
-//! engine's temporal-coherence scheme (one initial noise held for the clip). Used by the
-//! trainer's pipeline demo; the same loop runs per frame in the plugin.
+//! engine's per-frame generation (drifting noise, latent inertia, beat sync) and parameters that
+//! may change over time (automation lanes). Frames are handed over one at a time, so a long
+//! render never holds the whole video in memory.
 
+use super::frame::FrameGenerator;
 use super::models::{GenerationError, Models};
-use super::noise::gaussian;
-use super::sample::{SampleSettings, sample_latent};
+use super::sample::SampleSettings;
 use crate::demo::MonoClip;
 use crate::features::analyzer::analyze_clip;
 use crate::features::window::mel_window;
+use crate::params::VisualParams;
 
-/// Frames (CHW RGB in [0, 1], the manifest's size) for `clip` at `fps`.
-/// `progress` is called after each frame with (done, total).
+/// Frames of `clip` at `fps`: fps x duration of them, the last one at or before the end of the
+/// audio. `params_at(time_s)` gives each frame's parameters; `on_frame(index, total, frame)`
+/// receives each frame (CHW RGB in [0, 1], the manifest's size) as soon as it is made.
+/// Returns the number of frames.
 pub fn render_clip(
     models: &mut Models,
     clip: &MonoClip,
     fps: f32,
-    settings: &SampleSettings,
-    seed: u64,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<Vec<Vec<f32>>, GenerationError> {
+    mut params_at: impl FnMut(f64) -> VisualParams,
+    mut on_frame: impl FnMut(usize, usize, &[f32]) -> Result<(), GenerationError>,
+) -> Result<usize, GenerationError> {
     let features = models.manifest.features.clone();
     let context = models.manifest.context_frames;
     let frames = analyze_clip(&clip.samples, clip.sample_rate, features.clone())
         .map_err(GenerationError::Audio)?;
     if frames.is_empty() {
-        return Ok(Vec::new());
+        return Ok(0);
     }
-    // fps x duration frames, the last one at or before the end of the audio.
     let total = (clip.duration_s() * fps as f64).round() as usize;
-    let noise = gaussian(seed, models.latent_len());
+    let mut generator = FrameGenerator::new(models, &params_at(0.0));
     let mut window = vec![0.0; features.n_mels * context];
-    let mut out = Vec::with_capacity(total);
     let mut end = 0;
     for k in 0..total {
         // The newest analysis frame at or before this video frame's time.
@@ -39,12 +40,28 @@ pub fn render_clip(
             end += 1;
         }
         mel_window(&frames, end, context, &mut window);
-        let audio = models.encode_audio(&window, 1)?;
-        let latent = sample_latent(models, &audio, &noise, settings, None)?;
-        out.push(models.decode(&latent)?);
-        progress(k + 1, total);
+        let params = params_at(time);
+        let frame =
+            generator.next_frame(models, &window, &params, 1.0 / fps, frames[end].beat_phase)?;
+        on_frame(k, total, &frame)?;
     }
-    Ok(out)
+    Ok(total)
+}
+
+/// Parameters that reproduce plain sampling with `settings` from one fixed noise (no drift, no
+/// inertia): what the trainer's evaluation and demo measure.
+pub fn fixed_noise_params(settings: &SampleSettings, seed: u32) -> VisualParams {
+    VisualParams {
+        steps: settings.steps as u32,
+        guidance: settings.guidance,
+        style: settings.style.map_or(0, |s| s as u32 + 1),
+        seed,
+        reactivity: 1.0,
+        variation_hz: 0.0,
+        inertia: 0.0,
+        beat_sync: false,
+        ..VisualParams::default()
+    }
 }
 
 /// A CHW frame in [0, 1] as interleaved 8-bit RGB rows (what image files and video want).
@@ -54,6 +71,14 @@ pub fn to_rgb8(frame: &[f32], size: usize) -> Vec<u8> {
         .flat_map(|i| {
             [0, 1, 2].map(|c| (frame[c * plane + i].clamp(0.0, 1.0) * 255.0).round() as u8)
         })
+        .collect()
+}
+
+/// A CHW frame in [0, 1] as interleaved 8-bit RGBA rows, opaque (what frame outputs take).
+pub fn to_rgba8(frame: &[f32], size: usize) -> Vec<u8> {
+    to_rgb8(frame, size)
+        .chunks_exact(3)
+        .flat_map(|rgb| [rgb[0], rgb[1], rgb[2], 255])
         .collect()
 }
 
@@ -68,5 +93,6 @@ mod tests {
         // 2x2: the second pixel of each plane lands in bytes 3..6.
         let frame = [0.0, 1.0, 0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0];
         assert_eq!(&to_rgb8(&frame, 2)[3..6], &[255, 51, 255]);
+        assert_eq!(&to_rgba8(&frame, 2)[4..8], &[255, 51, 255, 255]);
     }
 }

@@ -1,72 +1,33 @@
 //! The engine thread the plugin runs: drains the audio ring, analyses the audio, reads the live
-//! parameters and transport, and publishes a status snapshot. (Generation joins this loop with
-//! the engine issue.) It never touches the audio thread's timing: the ring is lock-free and the
-//! audio thread never waits on anything here.
+//! parameters and transport, generates frames with the model set, post-processes them and sends
+//! them to the output, and publishes a status snapshot. It never touches the audio thread's
+//! timing: the ring is lock-free and the audio thread never waits on anything here.
+
+mod post_stage;
+pub mod stats;
+pub mod status;
+pub mod video;
+mod worker;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 use crate::features::FeatureConfig;
-use crate::features::analyzer::{Analyzer, FeatureFrame};
-use crate::params::{ParamSmoother, ParamSource, VisualParams};
+use crate::features::analyzer::Analyzer;
+use crate::params::{ParamSmoother, ParamSource};
 use crate::ring::RingReader;
-use crate::transport::{HostTransport, SharedTransport};
+use crate::transport::SharedTransport;
+
+pub use status::{EngineStatus, TransportStatus, VideoState, VideoStatus};
+pub use video::{VideoFrame, VideoSettings};
+pub use worker::Command;
 
 /// Environment variable: when set to a path, the engine writes its status there as JSON a few
 /// times per second (for support and for automated tests).
 pub const STATUS_FILE_ENV: &str = "SYNESTHETE_STATUS_FILE";
-
-/// Rate of the engine's frame loop when idle (no generation yet), in frames per second.
-const TICK_HZ: f64 = 60.0;
-const STATUS_FILE_INTERVAL: Duration = Duration::from_millis(200);
-
-/// What the engine thread has seen and done; read by the editor and written to the status file.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct EngineStatus {
-    /// Host sample rate the engine was started with.
-    pub host_sample_rate: u32,
-    /// Samples received from the audio thread.
-    pub samples_received: u64,
-    /// Samples lost because the engine fell behind (ring overwrite).
-    pub samples_dropped: u64,
-    /// Analysis frames computed.
-    pub feature_frames: u64,
-    /// Onsets detected so far.
-    pub onsets: u64,
-    /// Engine loop iterations ("frames") run.
-    pub ticks: u64,
-    /// The latest analysis frame.
-    pub features: Option<FeatureFrame>,
-    /// Parameters as the engine sees them after smoothing.
-    pub params: VisualParams,
-    /// The raw (unsmoothed) parameter targets of the latest tick.
-    pub param_targets: VisualParams,
-    pub transport: TransportStatus,
-    /// ONNX Runtime: "loaded from <path>", or the error with its fix.
-    pub runtime: String,
-    pub runtime_ok: bool,
-    pub realtime_alloc_checks: bool,
-}
-
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct TransportStatus {
-    pub tempo_bpm: Option<f64>,
-    pub beat_position: Option<f64>,
-    pub playing: bool,
-}
-
-impl From<HostTransport> for TransportStatus {
-    fn from(t: HostTransport) -> Self {
-        Self {
-            tempo_bpm: t.tempo_bpm,
-            beat_position: t.beat_position,
-            playing: t.playing,
-        }
-    }
-}
 
 pub struct LiveEngineConfig {
     pub host_sample_rate: u32,
@@ -77,12 +38,15 @@ pub struct LiveEngineConfig {
     /// Whether the host side aborts on audio-thread allocations (test builds); reported in the
     /// status so tests can tell they ran against such a build.
     pub realtime_alloc_checks: bool,
+    pub video: VideoSettings,
 }
 
 /// Handle to the running engine thread; stopping (or dropping) joins it.
 pub struct LiveEngine {
     stop: Arc<AtomicBool>,
     status: Arc<Mutex<EngineStatus>>,
+    preview: Arc<Mutex<Option<VideoFrame>>>,
+    commands: Sender<Command>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -109,9 +73,12 @@ impl LiveEngine {
             runtime: "not loaded yet".into(),
             runtime_ok: false,
             realtime_alloc_checks: config.realtime_alloc_checks,
+            video: VideoStatus::new(config.video.target_fps, config.video.output_size),
         }));
         let stop = Arc::new(AtomicBool::new(false));
-        let worker = Worker {
+        let preview = Arc::new(Mutex::new(None));
+        let (commands, receiver) = channel();
+        let worker = worker::Worker {
             analyzer,
             reader,
             transport,
@@ -121,6 +88,9 @@ impl LiveEngine {
             stop: stop.clone(),
             resource_dirs: config.resource_dirs,
             status_file: config.status_file,
+            settings: config.video,
+            commands: receiver,
+            preview: preview.clone(),
         };
         let thread = std::thread::Builder::new()
             .name("synesthete-engine".into())
@@ -129,6 +99,8 @@ impl LiveEngine {
         Ok(Self {
             stop,
             status,
+            preview,
+            commands,
             thread: Some(thread),
         })
     }
@@ -136,6 +108,20 @@ impl LiveEngine {
     /// A copy of the latest status.
     pub fn status(&self) -> EngineStatus {
         lock(&self.status).clone()
+    }
+
+    /// The latest finished frame (for the editor preview); cheap, the pixels are shared.
+    pub fn latest_frame(&self) -> Option<VideoFrame> {
+        lock(&self.preview).clone()
+    }
+
+    /// Asks the engine thread to load another model set or switch output; it does so between
+    /// frames, and the status reports the outcome.
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
+        }
     }
 
     /// Asks the thread to finish and waits for it.
@@ -154,103 +140,20 @@ impl Drop for LiveEngine {
     }
 }
 
-/// A poisoned status lock only means a panic mid-update of plain data; keep using it.
+/// A poisoned lock only means a panic mid-update of plain data; keep using it.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-struct Worker {
-    analyzer: Analyzer,
-    reader: RingReader,
-    transport: Arc<SharedTransport>,
-    params: Arc<dyn ParamSource>,
-    smoother: ParamSmoother,
-    status: Arc<Mutex<EngineStatus>>,
-    stop: Arc<AtomicBool>,
-    resource_dirs: Vec<PathBuf>,
-    status_file: Option<PathBuf>,
-}
-
-impl Worker {
-    fn run(mut self) {
-        let runtime = crate::runtime::loaded(&self.resource_dirs);
-        {
-            let mut status = lock(&self.status);
-            status.runtime_ok = runtime.is_ok();
-            // The path that was loaded, not a second search that could find another file.
-            status.runtime = match &runtime {
-                Ok((_, path)) => format!(
-                    "ONNX Runtime {} loaded from {}",
-                    crate::runtime::ORT_VERSION,
-                    path.display()
-                ),
-                Err(e) => e.to_string(),
-            };
-        }
-        let tick = Duration::from_secs_f64(1.0 / TICK_HZ);
-        let mut incoming = Vec::with_capacity(self.reader.capacity());
-        let mut last_tick = Instant::now();
-        let mut last_status_write = Instant::now() - STATUS_FILE_INTERVAL;
-        while !self.stop.load(Ordering::Relaxed) {
-            incoming.clear();
-            let received = self.reader.read_into(&mut incoming) as u64;
-            let transport = self.transport.load();
-            self.analyzer.set_host_transport(transport);
-            let (mut frames, mut onsets) = (0u64, 0u64);
-            self.analyzer.process(&incoming, |frame| {
-                frames += 1;
-                onsets += frame.onset as u64;
-            });
-            let now = Instant::now();
-            let targets = self.params.snapshot();
-            let smoothed = self.smoother.step(targets, (now - last_tick).as_secs_f32());
-            last_tick = now;
-            {
-                let mut status = lock(&self.status);
-                status.samples_received += received;
-                status.samples_dropped = self.reader.dropped();
-                status.feature_frames += frames;
-                status.onsets += onsets;
-                status.ticks += 1;
-                if frames > 0 {
-                    status.features = Some(self.analyzer.latest().clone());
-                }
-                status.params = smoothed;
-                status.param_targets = targets;
-                status.transport = transport.into();
-            }
-            if let Some(path) = &self.status_file
-                && now - last_status_write >= STATUS_FILE_INTERVAL
-            {
-                last_status_write = now;
-                write_status_file(path, &lock(&self.status).clone());
-            }
-            std::thread::park_timeout(tick.saturating_sub(now.elapsed()));
-        }
-        if let Some(path) = &self.status_file {
-            write_status_file(path, &lock(&self.status).clone());
-        }
-    }
-}
-
-/// Writes atomically (temp file + rename) so a reader never sees half a file. Failures are
-/// ignored: the status file is a diagnostic, never a reason to disturb the engine.
-fn write_status_file(path: &std::path::Path, status: &EngineStatus) {
-    let Ok(json) = serde_json::to_vec_pretty(status) else {
-        return;
-    };
-    let temp = path.with_extension("tmp");
-    if std::fs::write(&temp, json).is_ok() {
-        let _ = std::fs::rename(&temp, path);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::VisualParams;
     use crate::ring::audio_ring;
+    use crate::transport::HostTransport;
+    use std::time::{Duration, Instant};
 
     struct Fixed(VisualParams);
     impl ParamSource for Fixed {
@@ -274,6 +177,10 @@ mod tests {
                 resource_dirs: vec![],
                 status_file: None,
                 realtime_alloc_checks: false,
+                video: VideoSettings {
+                    route: crate::output::OutputRoute::Off,
+                    ..VideoSettings::default()
+                },
             },
             reader,
             transport.clone(),
@@ -310,5 +217,12 @@ mod tests {
         let features = status.features.unwrap();
         assert!(features.rms > 0.4, "rms {}", features.rms);
         assert_eq!(features.tempo.unwrap().bpm, 133.0);
+        // No resource directories, so no model set: audio analysis goes on, video says why not.
+        assert_eq!(status.video.state, VideoState::Error);
+        assert!(
+            status.video.message.contains("no model set found"),
+            "{}",
+            status.video.message
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::path::Path;
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, Frame as GifFrame, RgbImage};
 use synesthete_engine::demo::demo_clip;
-use synesthete_engine::generation::{Models, SampleSettings, render_clip, to_rgb8};
+use synesthete_engine::generation::{
+    Models, SampleSettings, fixed_noise_params, render_clip, to_rgb8,
+};
 
 /// GIF delays are in hundredths of a second: 25 fps is exactly 4.
 pub const DEMO_FPS: f32 = 25.0;
@@ -24,17 +26,27 @@ pub fn write_demo_gif(
     clip.samples.truncate(keep);
     let size = models.manifest.image_size;
     let bar = crate::training::progress::bar("demo", 0, 0);
-    let frames = render_clip(models, &clip, DEMO_FPS, settings, 0, |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
+    let params = fixed_noise_params(settings, 0);
+    let mut frames = Vec::new();
+    render_clip(
+        models,
+        &clip,
+        DEMO_FPS,
+        |_| params,
+        |done, total, frame| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64 + 1);
+            frames.push(to_rgb8(frame, size));
+            Ok(())
+        },
+    )?;
     bar.finish_and_clear();
     let file = std::fs::File::create(path)?;
     let mut encoder = GifEncoder::new_with_speed(std::io::BufWriter::new(file), 10);
     encoder.set_repeat(Repeat::Infinite)?;
     let count = frames.len();
-    for frame in frames {
-        let rgb = RgbImage::from_raw(size as u32, size as u32, to_rgb8(&frame, size))
+    for rgb in frames {
+        let rgb = RgbImage::from_raw(size as u32, size as u32, rgb)
             .ok_or_else(|| anyhow::anyhow!("a frame of the manifest's size"))?;
         let rgba = image::DynamicImage::ImageRgb8(rgb).to_rgba8();
         let delay = Delay::from_numer_denom_ms(1000, DEMO_FPS as u32);

@@ -1,7 +1,9 @@
 //! `synesthete`: the engine's command-line tool.
 
 mod analyze;
+mod bench;
 mod render;
+mod size;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +25,9 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Render a music video from audio with a model set (PNG frames + audio; MP4 with ffmpeg).
     Render(render::RenderArgs),
+    /// Run the live pipeline on the embedded demo audio and report frames per second, latency,
+    /// per-stage times and the execution provider.
+    Bench(bench::BenchArgs),
 }
 
 fn main() {
@@ -30,6 +35,7 @@ fn main() {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Render(args) => render::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");

@@ -1,57 +1,79 @@
-//! `synesthete render`: a music video from an audio file with a model set — PNG frames and the
-//! audio, muxed into an MP4 when ffmpeg is on the PATH.
+//! `synesthete render`: a music video from an audio file with a model set, through the same
+//! per-frame generation as the plugin and the GPU post stage at the output size. The output is
+//! an MP4 (or MKV/MOV/WebM) with the audio muxed in when it is a video file name (ffmpeg
+//! needed), otherwise a folder of PNG frames plus audio.wav (and video.mp4 when ffmpeg is there).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, Command, Stdio};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
+use synesthete_engine::audio_file;
+use synesthete_engine::automation::Automation;
 use synesthete_engine::demo::{self, MonoClip};
-use synesthete_engine::generation::{Models, SampleSettings, render_clip, to_rgb8};
+use synesthete_engine::generation::{GenerationError, Models, render_clip};
+use synesthete_engine::params::VisualParams;
+use synesthete_engine::post::{PostProcessor, PostSettings};
 use synesthete_engine::{resources, runtime};
+
+use crate::size::parse_size;
 
 #[derive(Args)]
 pub struct RenderArgs {
-    /// WAV file; the embedded 120 BPM demo clip when omitted.
+    /// Audio file (WAV, FLAC, Ogg Vorbis or MP3); the embedded 120 BPM demo clip when omitted.
     #[arg(long)]
     input: Option<PathBuf>,
-    /// Output folder: frame_00000.png ..., audio.wav, and video.mp4 when ffmpeg is available.
+    /// A video file (.mp4, .mkv, .mov, .webm; needs ffmpeg) or a folder for PNG frames + audio.wav.
     #[arg(long, default_value = "render")]
     output: PathBuf,
     #[arg(long, default_value_t = 30.0)]
     fps: f32,
+    /// Output resolution WxH.
+    #[arg(long, default_value = "1280x720")]
+    size: String,
     /// Render only the first N seconds.
     #[arg(long)]
     seconds: Option<f64>,
+    /// Automation lanes (JSON, see docs/automation.md): parameters that change over time.
+    #[arg(long)]
+    automation: Option<PathBuf>,
     /// The model set (a folder with manifest.json).
     #[arg(long, default_value = "models")]
     models: PathBuf,
     /// DDIM steps (default: the manifest's recommendation).
     #[arg(long)]
-    steps: Option<usize>,
+    steps: Option<u32>,
     /// Classifier-free guidance (default: the manifest's recommendation).
     #[arg(long)]
     guidance: Option<f32>,
-    /// Seed of the initial noise held for the whole render.
+    /// Seed of the initial noise.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    seed: u32,
 }
 
+const VIDEO_EXTENSIONS: [&str; 4] = ["mp4", "mkv", "mov", "webm"];
+
 pub fn run(args: RenderArgs) -> Result<()> {
-    anyhow::ensure!(
-        args.fps.is_finite() && (1.0..=240.0).contains(&args.fps),
-        "--fps must be between 1 and 240"
-    );
+    if !(args.fps.is_finite() && (1.0..=240.0).contains(&args.fps)) {
+        bail!("--fps must be between 1 and 240");
+    }
+    let size = parse_size(&args.size)?;
     let mut clip = match &args.input {
-        Some(path) => demo::read_wav(path).map_err(anyhow::Error::msg)?,
+        Some(path) => audio_file::load_mono(path)?,
         None => demo::demo_clip(),
     };
     if let Some(seconds) = args.seconds {
-        anyhow::ensure!(seconds > 0.0, "--seconds must be positive");
-        let keep = (seconds * clip.sample_rate as f64) as usize;
-        clip.samples.truncate(keep);
+        if !(seconds.is_finite() && seconds > 0.0) {
+            bail!("--seconds must be positive");
+        }
+        clip.samples
+            .truncate((seconds * clip.sample_rate as f64) as usize);
     }
-    anyhow::ensure!(!clip.samples.is_empty(), "the audio is empty");
+    let automation = match &args.automation {
+        Some(path) => Automation::load(path)?,
+        None => Automation::empty(),
+    };
     let environment = runtime::environment(&resources::resource_dirs())?;
     let mut models = Models::load(&args.models, environment, num_threads())?;
     let diffusion = models.manifest.diffusion.clone().with_context(|| {
@@ -60,52 +82,51 @@ pub fn run(args: RenderArgs) -> Result<()> {
             args.models.display()
         )
     })?;
-    let settings = SampleSettings {
-        steps: args.steps.unwrap_or(diffusion.recommended_steps),
+    let base = VisualParams {
+        steps: args.steps.unwrap_or(diffusion.recommended_steps as u32),
         guidance: args.guidance.unwrap_or(diffusion.guidance),
-        style: None,
-        strength: 1.0,
+        seed: args.seed,
+        ..VisualParams::default()
     };
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("creating {}", args.output.display()))?;
+    let mut post = PostProcessor::new(models.manifest.image_size as u32, size)?;
+    let mut sink = FrameSink::open(&args.output, size, args.fps, &clip)?;
+
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("render [{bar:30}] {pos}/{len} frames ({eta})")
             .expect("valid template")
             .progress_chars("=> "),
     );
     let started = std::time::Instant::now();
+    let fps = args.fps;
     let frames = render_clip(
         &mut models,
         &clip,
-        args.fps,
-        &settings,
-        args.seed,
-        |done, total| {
+        fps,
+        |time| automation.params_at(time, &base),
+        |index, total, frame| {
+            let params = automation.params_at(index as f64 / fps as f64, &base);
+            let rgba = post
+                .process(frame, &PostSettings::from(&params))
+                .map_err(|e| GenerationError::Sink(e.to_string()))?;
+            sink.write(index, rgba)
+                .map_err(|e| GenerationError::Sink(format!("{e:#}")))?;
             bar.set_length(total as u64);
-            bar.set_position(done as u64);
+            bar.set_position(index as u64 + 1);
+            Ok(())
         },
     )?;
     bar.finish_and_clear();
-    let size = models.manifest.image_size;
-    for (index, frame) in frames.iter().enumerate() {
-        let path = args.output.join(format!("frame_{index:05}.png"));
-        write_png(frame, size, &path)?;
-    }
-    write_wav(&clip, &args.output.join("audio.wav"))?;
+    let written = sink.finish()?;
     println!(
-        "{} frames at {} fps ({:.2} s of audio, {} steps, guidance {}) in {:.1} s -> {}",
-        frames.len(),
-        args.fps,
+        "{frames} frames at {fps} fps, {}x{} ({:.2} s of audio, {} steps, guidance {}) in {:.1} s -> {}",
+        size.0,
+        size.1,
         clip.duration_s(),
-        settings.steps,
-        settings.guidance,
+        base.steps,
+        base.guidance,
         started.elapsed().as_secs_f64(),
-        args.output.display()
+        written
     );
-    match mux(&args.output, args.fps) {
-        Ok(video) => println!("video with sound: {}", video.display()),
-        Err(reason) => println!("no MP4 ({reason}); the PNG frames and audio.wav are the render"),
-    }
     Ok(())
 }
 
@@ -113,12 +134,137 @@ fn num_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn write_png(frame: &[f32], size: usize, path: &Path) -> Result<()> {
-    let image = image::RgbImage::from_raw(size as u32, size as u32, to_rgb8(frame, size))
-        .context("a frame of the manifest's size")?;
-    image
-        .save(path)
-        .with_context(|| format!("writing {}", path.display()))
+/// Where frames go: straight into ffmpeg for a video file, or PNGs in a folder.
+enum FrameSink {
+    Video {
+        ffmpeg: Child,
+        stdin: ChildStdin,
+        path: PathBuf,
+        audio: PathBuf,
+    },
+    Folder {
+        dir: PathBuf,
+        size: (u32, u32),
+        fps: f32,
+    },
+}
+
+impl FrameSink {
+    fn open(output: &Path, size: (u32, u32), fps: f32, clip: &MonoClip) -> Result<Self> {
+        let is_video = output
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        if !is_video {
+            std::fs::create_dir_all(output)
+                .with_context(|| format!("creating {}", output.display()))?;
+            write_wav(clip, &output.join("audio.wav"))?;
+            return Ok(Self::Folder {
+                dir: output.to_path_buf(),
+                size,
+                fps,
+            });
+        }
+        if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let audio = output.with_extension("audio.wav");
+        write_wav(clip, &audio)?;
+        let mut ffmpeg = Command::new("ffmpeg")
+            .args([
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "rawvideo",
+                "-pixel_format",
+                "rgba",
+            ])
+            .args(["-video_size", &format!("{}x{}", size.0, size.1)])
+            .args(["-framerate", &fps.to_string(), "-i", "pipe:0", "-i"])
+            .arg(&audio)
+            .args(video_codec(output))
+            .arg(output)
+            .stdin(Stdio::piped())
+            .spawn()
+            .map_err(|_| {
+                let _ = std::fs::remove_file(&audio);
+                anyhow::anyhow!(
+                    "writing {} needs ffmpeg, which is not installed (run scripts/setup.sh or \
+                     apt install ffmpeg), or give a folder as --output for PNG frames + audio.wav",
+                    output.display()
+                )
+            })?;
+        let stdin = ffmpeg.stdin.take().context("ffmpeg's input")?;
+        Ok(Self::Video {
+            ffmpeg,
+            stdin,
+            path: output.to_path_buf(),
+            audio,
+        })
+    }
+
+    fn write(&mut self, index: usize, rgba: &[u8]) -> Result<()> {
+        match self {
+            Self::Video { stdin, .. } => stdin
+                .write_all(rgba)
+                .context("ffmpeg stopped taking frames (see its message above)"),
+            Self::Folder { dir, size, .. } => {
+                let path = dir.join(format!("frame_{index:05}.png"));
+                image::RgbaImage::from_raw(size.0, size.1, rgba.to_vec())
+                    .context("a frame of the output size")?
+                    .save(&path)
+                    .with_context(|| format!("writing {}", path.display()))
+            }
+        }
+    }
+
+    /// Closes the video (or muxes the folder's frames when ffmpeg is there); says what was written.
+    fn finish(self) -> Result<String> {
+        match self {
+            Self::Video {
+                mut ffmpeg,
+                stdin,
+                path,
+                audio,
+            } => {
+                drop(stdin);
+                let status = ffmpeg.wait()?;
+                let _ = std::fs::remove_file(&audio);
+                if !status.success() {
+                    bail!("ffmpeg could not write {} ({status})", path.display());
+                }
+                Ok(path.display().to_string())
+            }
+            Self::Folder { dir, fps, .. } => Ok(match mux_folder(&dir, fps) {
+                Ok(video) => format!("{} (and {} with sound)", dir.display(), video.display()),
+                Err(reason) => format!(
+                    "{} (PNG frames + audio.wav; no MP4: {reason})",
+                    dir.display()
+                ),
+            }),
+        }
+    }
+}
+
+fn video_codec(output: &Path) -> Vec<&'static str> {
+    match output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("webm") => vec![
+            "-c:v",
+            "libvpx-vp9",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "libopus",
+        ],
+        _ => vec!["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"],
+    }
 }
 
 fn write_wav(clip: &MonoClip, path: &Path) -> Result<()> {
@@ -137,8 +283,8 @@ fn write_wav(clip: &MonoClip, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `video.mp4` from the frames and the audio, if ffmpeg runs.
-fn mux(dir: &Path, fps: f32) -> Result<PathBuf, String> {
+/// `video.mp4` from a folder's frames and audio, if ffmpeg runs.
+fn mux_folder(dir: &Path, fps: f32) -> Result<PathBuf, String> {
     let video = dir.join("video.mp4");
     let status = Command::new("ffmpeg")
         .args([
@@ -152,15 +298,7 @@ fn mux(dir: &Path, fps: f32) -> Result<PathBuf, String> {
         .arg(dir.join("frame_%05d.png"))
         .arg("-i")
         .arg(dir.join("audio.wav"))
-        .args([
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-        ])
+        .args(video_codec(&video))
         .arg(&video)
         .status()
         .map_err(|_| "ffmpeg is not installed".to_string())?;

@@ -1,0 +1,68 @@
+//! `synesthete bench --json` runs the live pipeline on the shipped models and reports the
+//! figures the issue asks for: fps, latency percentiles, per-stage times, the provider.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[test]
+fn bench_prints_one_json_object_with_the_figures() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_synesthete"));
+    if std::env::var_os("SYNESTHETE_ORT_LIB").is_none() {
+        command.env(
+            "SYNESTHETE_ORT_LIB",
+            repo.join("target/onnxruntime/libonnxruntime.so.1.31.1"),
+        );
+    }
+    let output = command
+        .args([
+            "bench",
+            "--seconds",
+            "2",
+            "--json",
+            "--steps",
+            "2",
+            "--size",
+            "320x180",
+        ])
+        .arg("--models")
+        .arg(repo.join("models"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["fps"].as_f64().unwrap() > 1.0, "{report:#}");
+    let latency = &report["latency_ms"];
+    let (p50, p95, p99) = (
+        latency["p50"].as_f64().unwrap(),
+        latency["p95"].as_f64().unwrap(),
+        latency["p99"].as_f64().unwrap(),
+    );
+    assert!(0.0 < p50 && p50 <= p95 && p95 <= p99, "{latency}");
+    for stage in [
+        "features", "encoder", "dit_step", "dit", "decoder", "post", "output",
+    ] {
+        assert!(
+            report["stages_ms"][stage]
+                .as_f64()
+                .is_some_and(|ms| ms >= 0.0),
+            "{stage}: {report:#}"
+        );
+    }
+    assert!(report["stages_ms"]["dit_step"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["provider"], "CPU");
+    assert_eq!(report["output_size"], serde_json::json!([320, 180]));
+
+    let missing = Command::new(env!("CARGO_BIN_EXE_synesthete"))
+        .args(["bench", "--seconds", "1", "--models", "/nonexistent/models"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("/nonexistent/models"), "{stderr}");
+}

@@ -1,19 +1,14 @@
 //! `synesthete bench --json` runs the live pipeline on the shipped models and reports the
 //! figures the issue asks for: fps, latency percentiles, per-stage times, the provider.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+
+use common::{repo, synesthete};
 
 #[test]
 fn bench_prints_one_json_object_with_the_figures() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_synesthete"));
-    if std::env::var_os("SYNESTHETE_ORT_LIB").is_none() {
-        command.env(
-            "SYNESTHETE_ORT_LIB",
-            repo.join("target/onnxruntime/libonnxruntime.so.1.31.1"),
-        );
-    }
+    let repo = repo();
+    let mut command = synesthete();
     let output = command
         .args([
             "bench",
@@ -57,7 +52,7 @@ fn bench_prints_one_json_object_with_the_figures() {
     assert_eq!(report["provider"], "CPU");
     assert_eq!(report["output_size"], serde_json::json!([320, 180]));
 
-    let missing = Command::new(env!("CARGO_BIN_EXE_synesthete"))
+    let missing = synesthete()
         .args(["bench", "--seconds", "1", "--models", "/nonexistent/models"])
         .output()
         .unwrap();

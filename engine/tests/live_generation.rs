@@ -3,12 +3,15 @@
 //! folder becomes a status message while the audio analysis carries on, and a good one brings
 //! the frames back.
 
+mod common;
+
 use std::io::Read;
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{ort_library, repo};
 use synesthete_engine::features::FeatureConfig;
 use synesthete_engine::live::{
     Command, EngineStatus, LiveEngine, LiveEngineConfig, VideoSettings, VideoState,
@@ -17,10 +20,6 @@ use synesthete_engine::output::OutputRoute;
 use synesthete_engine::params::{ParamSource, VisualParams};
 use synesthete_engine::ring::{RingWriter, audio_ring};
 use synesthete_engine::transport::SharedTransport;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 struct Shared(Mutex<VisualParams>);
 
@@ -66,10 +65,7 @@ fn frames_flow_out_and_model_sets_swap_at_run_time() {
     if std::env::var_os(synesthete_engine::runtime::ORT_LIB_ENV).is_none() {
         // SAFETY: set before the engine thread (or any other) starts.
         unsafe {
-            std::env::set_var(
-                synesthete_engine::runtime::ORT_LIB_ENV,
-                repo().join("target/onnxruntime/libonnxruntime.so.1.31.1"),
-            );
+            std::env::set_var(synesthete_engine::runtime::ORT_LIB_ENV, ort_library());
         }
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")

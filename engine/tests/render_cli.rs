@@ -2,24 +2,12 @@
 //! output size with the audio beside them (a PNG folder, or a video file through ffmpeg), and
 //! one-line errors for bad input.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn synesthete() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_synesthete"));
-    // The copy `cargo xtask fetch-ort` makes, unless the caller points elsewhere.
-    if std::env::var_os("SYNESTHETE_ORT_LIB").is_none() {
-        command.env(
-            "SYNESTHETE_ORT_LIB",
-            repo().join("target/onnxruntime/libonnxruntime.so.1.31.1"),
-        );
-    }
-    command
-}
+use common::{repo, synesthete};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("synesthete-render-{name}-{}", std::process::id()));

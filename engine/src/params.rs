@@ -105,6 +105,8 @@ pub const SEED: ParamSpec = ParamSpec {
         default: 0,
     },
 };
+/// 0: the model picks the visualizer family (no style condition); n >= 1: family n - 1
+/// (`generation::frame::sample_settings`). Ignored by models without style conditioning.
 pub const STYLE: ParamSpec = ParamSpec {
     id: "style",
     name: "Style",

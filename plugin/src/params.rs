@@ -2,6 +2,7 @@
 //! (`synesthete_engine::params`) so the plugin, the offline renderer and the editor agree; the
 //! `#[id]` literals below must equal those table IDs (checked by a test) and never change.
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 
 use nice_plug::prelude::*;
@@ -39,7 +40,7 @@ pub struct GenerationParams {
     /// Initial-noise seed.
     #[id = "seed"]
     pub seed: IntParam,
-    /// Visual style (visualizer family) for style-conditioned models.
+    /// Visual style for style-conditioned models: 0 = Auto (the model picks), n = family n - 1.
     #[id = "style"]
     pub style: IntParam,
 }
@@ -108,7 +109,16 @@ impl Default for SynestheteParams {
                 steps: int_param(&spec::STEPS),
                 guidance: float_param(&spec::GUIDANCE),
                 seed: int_param(&spec::SEED),
-                style: int_param(&spec::STYLE),
+                // 0 lets the model choose the visualizer family (see the engine's STYLE).
+                style: int_param(&spec::STYLE)
+                    .with_value_to_string(Arc::new(|v| match v {
+                        0 => "Auto".to_string(),
+                        n => format!("Family {n}"),
+                    }))
+                    .with_string_to_value(Arc::new(|s| match s.trim() {
+                        "Auto" | "auto" => Some(0),
+                        other => other.trim_start_matches("Family").trim().parse().ok(),
+                    })),
             },
             motion: MotionParams {
                 beat_sync: bool_param(&spec::BEAT_SYNC),

@@ -25,8 +25,9 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
         .iter()
         .map(|s| s.name.as_str())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
     assert!(names[1].starts_with("regression") && names[2].starts_with("diffusion"));
+    assert!(names[3].starts_with("autoencoder"), "{names:?}");
     for score in &output.report.scores {
         for value in [
             score.sharpness,

@@ -49,6 +49,8 @@ pub struct Models {
     audio_encoder: Session,
     dit: Option<Session>,
     decoder: Session,
+    /// Optional: only the trainer's evaluation uses it (the autoencoder's ceiling).
+    image_encoder: Option<Session>,
 }
 
 fn session(
@@ -86,7 +88,8 @@ fn input_name(graph: &GraphSpec, index: usize) -> String {
     graph.inputs[index].name.clone()
 }
 
-type Sessions = (Session, Session, Option<Session>);
+/// Audio encoder, decoder, DiT, image encoder.
+type Sessions = (Session, Session, Option<Session>, Option<Session>);
 
 impl Models {
     /// Loads and verifies the set in `dir` with ONNX Runtime from `environment`, each session
@@ -110,12 +113,12 @@ impl Models {
                     load("audio_encoder")?.ok_or(GenerationError::MissingGraph("audio_encoder"))?;
                 let decoder =
                     load("image_decoder")?.ok_or(GenerationError::MissingGraph("image_decoder"))?;
-                Ok((audio_encoder, decoder, load("dit")?))
+                Ok((audio_encoder, decoder, load("dit")?, load("image_encoder")?))
             };
         let mut passed_over = Vec::new();
         for (name, accelerator) in provider::accelerators() {
             match open(Some(&accelerator)) {
-                Ok((audio_encoder, decoder, dit)) => {
+                Ok((audio_encoder, decoder, dit, image_encoder)) => {
                     return Ok(Self {
                         manifest,
                         provider: ProviderReport {
@@ -125,12 +128,13 @@ impl Models {
                         audio_encoder,
                         dit,
                         decoder,
+                        image_encoder,
                     });
                 }
                 Err(error) => passed_over.push(format!("{name} failed: {error}")),
             }
         }
-        let (audio_encoder, decoder, dit) = open(None)?;
+        let (audio_encoder, decoder, dit, image_encoder) = open(None)?;
         Ok(Self {
             manifest,
             provider: ProviderReport {
@@ -140,6 +144,7 @@ impl Models {
             audio_encoder,
             dit,
             decoder,
+            image_encoder,
         })
     }
 
@@ -257,6 +262,39 @@ impl Models {
             .as_mut()
             .ok_or(GenerationError::MissingGraph("dit"))?;
         run(session, "dit", inputs, &output)
+    }
+
+    /// Latents in the DiT's space (the image encoder's means times the latent scale) of
+    /// `[batch, 3, size, size]` RGB frames in [0, 1]; needs the set's optional image encoder.
+    pub fn encode_image(&mut self, images: &[f32]) -> Result<Vec<f32>, GenerationError> {
+        let per = self.image_len();
+        if per == 0 || images.is_empty() || !images.len().is_multiple_of(per) {
+            return Err(GenerationError::Shape {
+                what: "the image batch",
+                expected: per,
+                got: images.len(),
+            });
+        }
+        let graph = self
+            .manifest
+            .graphs
+            .get("image_encoder")
+            .ok_or(GenerationError::MissingGraph("image_encoder"))?;
+        let size = self.manifest.image_size;
+        let shape = vec![images.len() / per, 3, size, size];
+        let inputs = vec![(
+            input_name(graph, 0),
+            tensor(shape, images.to_vec(), "image_encoder")?,
+        )];
+        let output = graph.outputs[0].name.clone();
+        let scale = self.manifest.latent.scale;
+        let session = self
+            .image_encoder
+            .as_mut()
+            .ok_or(GenerationError::MissingGraph("image_encoder"))?;
+        let mut latent = run(session, "image_encoder", inputs, &output)?;
+        latent.iter_mut().for_each(|v| *v *= scale);
+        Ok(latent)
     }
 
     /// RGB frames `[batch, 3, size, size]` in [0, 1] from latents in the DiT's space (divided by

@@ -148,6 +148,18 @@ pub fn evaluate(
         fid_frames: fid_windows.iter().map(|s| s.image.data.clone()).collect(),
     };
     let fid_audio = encode_all(models, &fid_windows)?;
+    // The autoencoder's ceiling: the data through the shipped image encoder and decoder. Every
+    // generated frame comes out of the same decoder, so none can be sharper than these.
+    let reconstruction = Sequences {
+        name: "autoencoder reconstruction (ceiling)".into(),
+        clips: data_frames
+            .clips
+            .iter()
+            .map(|clip| reconstruct(models, clip))
+            .collect::<anyhow::Result<_>>()?,
+        diversity: None,
+        fid_frames: reconstruct(models, &data_frames.fid_frames)?,
+    };
 
     let settings = SampleSettings {
         steps: config.steps,
@@ -247,6 +259,7 @@ pub fn evaluate(
     let mut sources = vec![&data_frames];
     sources.extend(regression.as_ref());
     sources.push(&diffusion);
+    sources.push(&reconstruction);
     let scores = sources
         .iter()
         .map(|source| {
@@ -262,11 +275,26 @@ pub fn evaluate(
     };
     report::write(
         &report,
-        &[Some(&data_frames), regression.as_ref(), Some(&diffusion)],
+        &[
+            Some(&data_frames),
+            regression.as_ref(),
+            Some(&diffusion),
+            Some(&reconstruction),
+        ],
         size,
         out_dir,
     )?;
     Ok(report)
+}
+
+/// `frames` through the model set's image encoder and decoder, in batches.
+fn reconstruct(models: &mut Models, frames: &[Vec<f32>]) -> anyhow::Result<Vec<Vec<f32>>> {
+    let mut out = Vec::with_capacity(frames.len());
+    for batch in frames.chunks(64) {
+        let latents = models.encode_image(&batch.concat())?;
+        out.extend(split_frames(models.decode(&latents)?, models.image_len()));
+    }
+    Ok(out)
 }
 
 fn encode_all(models: &mut Models, clip: &[Sample]) -> anyhow::Result<Vec<f32>> {

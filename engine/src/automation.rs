@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::params::{ALL_PARAMS, ParamKind, ParamSpec, VisualParams};
+use crate::params::{ALL_PARAMS, ParamField, ParamKind, ParamSpec, VisualParams};
 
 /// The only `version` this build reads.
 pub const FORMAT_VERSION: u64 = 1;
@@ -108,36 +108,6 @@ enum Points {
     Float(fn(&mut VisualParams) -> &mut f32, Vec<(f64, f32)>),
     Int(fn(&mut VisualParams) -> &mut u32, Vec<(f64, u32)>),
     Bool(fn(&mut VisualParams) -> &mut bool, Vec<(f64, bool)>),
-}
-
-/// The `VisualParams` field a parameter ID drives.
-#[derive(Clone, Copy)]
-enum Field {
-    Float(fn(&mut VisualParams) -> &mut f32),
-    Int(fn(&mut VisualParams) -> &mut u32),
-    Bool(fn(&mut VisualParams) -> &mut bool),
-}
-
-// NOTE: `params_have_fields` checks that every ID in ALL_PARAMS is listed here with its kind.
-fn field(id: &str) -> Option<Field> {
-    Some(match id {
-        "reactivity" => Field::Float(|p| &mut p.reactivity),
-        "steps" => Field::Int(|p| &mut p.steps),
-        "guidance" => Field::Float(|p| &mut p.guidance),
-        "seed" => Field::Int(|p| &mut p.seed),
-        "style" => Field::Int(|p| &mut p.style),
-        "beat_sync" => Field::Bool(|p| &mut p.beat_sync),
-        "variation" => Field::Float(|p| &mut p.variation_hz),
-        "inertia" => Field::Float(|p| &mut p.inertia),
-        "trails" => Field::Float(|p| &mut p.trails),
-        "zoom" => Field::Float(|p| &mut p.zoom),
-        "hue" => Field::Float(|p| &mut p.hue_deg),
-        "saturation" => Field::Float(|p| &mut p.saturation),
-        "brightness" => Field::Float(|p| &mut p.brightness),
-        "contrast" => Field::Float(|p| &mut p.contrast),
-        "output" => Field::Bool(|p| &mut p.output_enabled),
-        _ => return None,
-    })
 }
 
 fn valid_ids() -> String {
@@ -302,18 +272,18 @@ impl Lane {
         if raw_points.is_empty() {
             return Err(AutomationError::EmptyLane { id });
         }
-        let target = field(spec.id).unwrap_or_else(|| {
+        let target = spec.field().unwrap_or_else(|| {
             panic!(
                 "every id in ALL_PARAMS should map to a VisualParams field; add {} to \
-                 automation::field",
+                 ParamSpec::field",
                 spec.id
             )
         });
         let capacity = raw_points.len();
         let mut points = match target {
-            Field::Float(field) => Points::Float(field, Vec::with_capacity(capacity)),
-            Field::Int(field) => Points::Int(field, Vec::with_capacity(capacity)),
-            Field::Bool(field) => Points::Bool(field, Vec::with_capacity(capacity)),
+            ParamField::Float(field) => Points::Float(field, Vec::with_capacity(capacity)),
+            ParamField::Int(field) => Points::Int(field, Vec::with_capacity(capacity)),
+            ParamField::Bool(field) => Points::Bool(field, Vec::with_capacity(capacity)),
         };
         let mut previous_s: Option<f64> = None;
         for (index, raw) in raw_points.iter().enumerate() {
@@ -357,7 +327,7 @@ impl Lane {
 
 fn float_value(spec: &'static ParamSpec, value: &Value) -> Result<f32, PointProblem> {
     let ParamKind::Float { min, max, .. } = spec.kind else {
-        panic!("automation::field gives {} a float field", spec.id)
+        panic!("ParamSpec::field gives {} a float field", spec.id)
     };
     let number = value.as_f64().ok_or(PointProblem::WrongType {
         expected: "a number",
@@ -376,7 +346,7 @@ fn float_value(spec: &'static ParamSpec, value: &Value) -> Result<f32, PointProb
 
 fn int_value(spec: &'static ParamSpec, value: &Value) -> Result<u32, PointProblem> {
     let ParamKind::Int { min, max, .. } = spec.kind else {
-        panic!("automation::field gives {} an integer field", spec.id)
+        panic!("ParamSpec::field gives {} an integer field", spec.id)
     };
     let integer = value.as_i64().ok_or(PointProblem::WrongType {
         expected: "a whole number",
@@ -426,27 +396,6 @@ mod tests {
                 ..
             } => (id, number, problem),
             other => panic!("{text}: expected a point error, got {other}"),
-        }
-    }
-
-    #[test]
-    fn params_have_fields() {
-        // Each ID drives its own field, of its own kind.
-        let base = VisualParams::default();
-        let mut touched = Vec::new();
-        for spec in &ALL_PARAMS {
-            let mut params = base;
-            match (spec.kind, field(spec.id)) {
-                (ParamKind::Float { max, .. }, Some(Field::Float(f))) => *f(&mut params) = max,
-                (ParamKind::Int { min, max, default }, Some(Field::Int(f))) => {
-                    *f(&mut params) = if default == max { min } else { max } as u32
-                }
-                (ParamKind::Bool { default }, Some(Field::Bool(f))) => *f(&mut params) = !default,
-                _ => panic!("{} has no field of its kind", spec.id),
-            }
-            assert_ne!(params, base, "{} changed nothing", spec.id);
-            assert!(!touched.contains(&params), "{} shares a field", spec.id);
-            touched.push(params);
         }
     }
 

@@ -275,21 +275,37 @@ impl Default for VisualParams {
     }
 }
 
-impl VisualParams {
-    /// The continuous fields with their specs, for smoothing.
-    fn floats_mut(&mut self) -> [(&'static ParamSpec, &mut f32); 10] {
-        [
-            (&REACTIVITY, &mut self.reactivity),
-            (&GUIDANCE, &mut self.guidance),
-            (&VARIATION, &mut self.variation_hz),
-            (&INERTIA, &mut self.inertia),
-            (&TRAILS, &mut self.trails),
-            (&ZOOM, &mut self.zoom),
-            (&HUE, &mut self.hue_deg),
-            (&SATURATION, &mut self.saturation),
-            (&BRIGHTNESS, &mut self.brightness),
-            (&CONTRAST, &mut self.contrast),
-        ]
+/// Where a parameter lives in [`VisualParams`], by kind: the one map from stable IDs to fields
+/// that smoothing and automation lanes both use.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamField {
+    Float(fn(&mut VisualParams) -> &mut f32),
+    Int(fn(&mut VisualParams) -> &mut u32),
+    Bool(fn(&mut VisualParams) -> &mut bool),
+}
+
+impl ParamSpec {
+    /// The field this parameter drives (every entry of [`ALL_PARAMS`] has one, of its own kind;
+    /// checked by a test).
+    pub fn field(&self) -> Option<ParamField> {
+        Some(match self.id {
+            "reactivity" => ParamField::Float(|p| &mut p.reactivity),
+            "steps" => ParamField::Int(|p| &mut p.steps),
+            "guidance" => ParamField::Float(|p| &mut p.guidance),
+            "seed" => ParamField::Int(|p| &mut p.seed),
+            "style" => ParamField::Int(|p| &mut p.style),
+            "beat_sync" => ParamField::Bool(|p| &mut p.beat_sync),
+            "variation" => ParamField::Float(|p| &mut p.variation_hz),
+            "inertia" => ParamField::Float(|p| &mut p.inertia),
+            "trails" => ParamField::Float(|p| &mut p.trails),
+            "zoom" => ParamField::Float(|p| &mut p.zoom),
+            "hue" => ParamField::Float(|p| &mut p.hue_deg),
+            "saturation" => ParamField::Float(|p| &mut p.saturation),
+            "brightness" => ParamField::Float(|p| &mut p.brightness),
+            "contrast" => ParamField::Float(|p| &mut p.contrast),
+            "output" => ParamField::Bool(|p| &mut p.output_enabled),
+            _ => return None,
+        })
     }
 }
 
@@ -322,9 +338,12 @@ impl ParamSmoother {
     pub fn step(&mut self, target: VisualParams, dt_s: f32) -> VisualParams {
         let mut next = target;
         if let Some(mut previous) = self.current {
-            for ((spec, value), (_, before)) in
-                next.floats_mut().into_iter().zip(previous.floats_mut())
-            {
+            for spec in &ALL_PARAMS {
+                let Some(ParamField::Float(field)) = spec.field() else {
+                    continue;
+                };
+                let before = *field(&mut previous);
+                let value = field(&mut next);
                 let tau_s = spec.smoothing_ms() / 1000.0;
                 // One-pole glide: covers ~63% of a step in `smoothing_ms`.
                 let alpha = if tau_s > 0.0 {
@@ -332,7 +351,7 @@ impl ParamSmoother {
                 } else {
                     1.0
                 };
-                *value = *before + (*value - *before) * alpha;
+                *value = before + (*value - before) * alpha;
             }
         }
         self.current = Some(next);
@@ -364,6 +383,28 @@ mod tests {
         }
         assert_eq!(ParamSpec::by_id("hue"), Some(&HUE));
         assert_eq!(ParamSpec::by_id("nope"), None);
+    }
+
+    #[test]
+    fn every_parameter_drives_its_own_field_of_its_kind() {
+        let base = VisualParams::default();
+        let mut touched = Vec::new();
+        for spec in &ALL_PARAMS {
+            let mut params = base;
+            match (spec.kind, spec.field()) {
+                (ParamKind::Float { max, .. }, Some(ParamField::Float(f))) => *f(&mut params) = max,
+                (ParamKind::Int { min, max, default }, Some(ParamField::Int(f))) => {
+                    *f(&mut params) = if default == max { min } else { max } as u32
+                }
+                (ParamKind::Bool { default }, Some(ParamField::Bool(f))) => {
+                    *f(&mut params) = !default
+                }
+                _ => panic!("{} has no field of its kind", spec.id),
+            }
+            assert_ne!(params, base, "{} changed nothing", spec.id);
+            assert!(!touched.contains(&params), "{} shares a field", spec.id);
+            touched.push(params);
+        }
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn run(
         models_dir,
     )?;
     stage("evaluation");
-    let mut models = Models::load(models_dir, environment, 2)?;
+    let mut models = Models::load_with_image_encoder(models_dir, environment, 2)?;
     let regression = load_run::<DitRunConfig>(&regression_run)?;
     let report = eval::evaluate(
         &mut models,

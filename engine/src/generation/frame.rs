@@ -52,11 +52,6 @@ impl FrameGenerator {
         }
     }
 
-    /// Forgets the previous latent (the next frame starts from pure noise).
-    pub fn reset_inertia(&mut self) {
-        self.previous_latent = None;
-    }
-
     /// The frame (CHW RGB in [0, 1], the manifest's size) for a log-mel `window` laid out as
     /// [`Models::encode_audio`] takes it, `dt_s` seconds after the previous frame.
     /// `beat_phase` is the position within the current beat, when known (for beat sync).

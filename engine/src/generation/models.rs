@@ -49,7 +49,7 @@ pub struct Models {
     audio_encoder: Session,
     dit: Option<Session>,
     decoder: Session,
-    /// Optional: only the trainer's evaluation uses it (the autoencoder's ceiling).
+    /// Only with [`Models::load_with_image_encoder`].
     image_encoder: Option<Session>,
 }
 
@@ -94,11 +94,31 @@ type Sessions = (Session, Session, Option<Session>, Option<Session>);
 impl Models {
     /// Loads and verifies the set in `dir` with ONNX Runtime from `environment`, each session
     /// using up to `threads` threads, on the first accelerator that accepts every graph (see
-    /// `provider`), the CPU otherwise.
+    /// `provider`), the CPU otherwise. The optional image encoder is left out: generation never
+    /// runs it.
     pub fn load(
         dir: &Path,
         environment: &ort::environment::Environment,
         threads: usize,
+    ) -> Result<Self, GenerationError> {
+        Self::load_roles(dir, environment, threads, false)
+    }
+
+    /// [`Models::load`] plus the image encoder, for [`Models::encode_image`] (the trainer's
+    /// measure of what the autoencoder can give).
+    pub fn load_with_image_encoder(
+        dir: &Path,
+        environment: &ort::environment::Environment,
+        threads: usize,
+    ) -> Result<Self, GenerationError> {
+        Self::load_roles(dir, environment, threads, true)
+    }
+
+    fn load_roles(
+        dir: &Path,
+        environment: &ort::environment::Environment,
+        threads: usize,
+        image_encoder: bool,
     ) -> Result<Self, GenerationError> {
         let (manifest, graphs) = Manifest::load_with_graphs(dir)?;
         let open =
@@ -113,32 +133,32 @@ impl Models {
                     load("audio_encoder")?.ok_or(GenerationError::MissingGraph("audio_encoder"))?;
                 let decoder =
                     load("image_decoder")?.ok_or(GenerationError::MissingGraph("image_decoder"))?;
-                Ok((audio_encoder, decoder, load("dit")?, load("image_encoder")?))
+                let encoder = if image_encoder {
+                    load("image_encoder")?
+                } else {
+                    None
+                };
+                Ok((audio_encoder, decoder, load("dit")?, encoder))
             };
         let mut passed_over = Vec::new();
+        let mut chosen = None;
         for (name, accelerator) in provider::accelerators() {
             match open(Some(&accelerator)) {
-                Ok((audio_encoder, decoder, dit, image_encoder)) => {
-                    return Ok(Self {
-                        manifest,
-                        provider: ProviderReport {
-                            name: name.into(),
-                            passed_over,
-                        },
-                        audio_encoder,
-                        dit,
-                        decoder,
-                        image_encoder,
-                    });
+                Ok(sessions) => {
+                    chosen = Some((name, sessions));
+                    break;
                 }
                 Err(error) => passed_over.push(format!("{name} failed: {error}")),
             }
         }
-        let (audio_encoder, decoder, dit, image_encoder) = open(None)?;
+        let (name, (audio_encoder, decoder, dit, image_encoder)) = match chosen {
+            Some(chosen) => chosen,
+            None => (provider::CPU, open(None)?),
+        };
         Ok(Self {
             manifest,
             provider: ProviderReport {
-                name: provider::CPU.into(),
+                name: name.into(),
                 passed_over,
             },
             audio_encoder,
@@ -171,6 +191,18 @@ impl Models {
             .and_then(|g| g.inputs.get(3))
             .and_then(|s| s.shape.get(1))
             .map_or(0, |&n| n.max(0) as usize)
+    }
+
+    /// How many items of `per` values `len` values hold: at least one, and no remainder.
+    fn batch(what: &'static str, per: usize, len: usize) -> Result<usize, GenerationError> {
+        if per == 0 || len == 0 || !len.is_multiple_of(per) {
+            return Err(GenerationError::Shape {
+                what,
+                expected: per,
+                got: len,
+            });
+        }
+        Ok(len / per)
     }
 
     fn check(what: &'static str, expected: usize, got: usize) -> Result<(), GenerationError> {
@@ -267,21 +299,14 @@ impl Models {
     /// Latents in the DiT's space (the image encoder's means times the latent scale) of
     /// `[batch, 3, size, size]` RGB frames in [0, 1]; needs the set's optional image encoder.
     pub fn encode_image(&mut self, images: &[f32]) -> Result<Vec<f32>, GenerationError> {
-        let per = self.image_len();
-        if per == 0 || images.is_empty() || !images.len().is_multiple_of(per) {
-            return Err(GenerationError::Shape {
-                what: "the image batch",
-                expected: per,
-                got: images.len(),
-            });
-        }
+        let batch = Self::batch("the image batch", self.image_len(), images.len())?;
         let graph = self
             .manifest
             .graphs
             .get("image_encoder")
             .ok_or(GenerationError::MissingGraph("image_encoder"))?;
         let size = self.manifest.image_size;
-        let shape = vec![images.len() / per, 3, size, size];
+        let shape = vec![batch, 3, size, size];
         let inputs = vec![(
             input_name(graph, 0),
             tensor(shape, images.to_vec(), "image_encoder")?,
@@ -300,15 +325,7 @@ impl Models {
     /// RGB frames `[batch, 3, size, size]` in [0, 1] from latents in the DiT's space (divided by
     /// the manifest's latent scale before decoding).
     pub fn decode(&mut self, latent: &[f32]) -> Result<Vec<f32>, GenerationError> {
-        let per = self.latent_len();
-        if per == 0 || latent.is_empty() || !latent.len().is_multiple_of(per) {
-            return Err(GenerationError::Shape {
-                what: "the latent batch",
-                expected: per,
-                got: latent.len(),
-            });
-        }
-        let batch = latent.len() / per;
+        let batch = Self::batch("the latent batch", self.latent_len(), latent.len())?;
         let l = &self.manifest.latent;
         let unscaled: Vec<f32> = latent.iter().map(|v| v / l.scale).collect();
         let shape = vec![batch, l.channels, l.height, l.width];

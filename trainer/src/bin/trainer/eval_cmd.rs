@@ -40,7 +40,7 @@ pub struct EvalArgs {
 
 pub fn run(args: EvalArgs) -> Result<()> {
     let preset = Preset::load(&args.preset).map_err(anyhow::Error::msg)?;
-    let mut models = Models::load(&args.models, crate::ort_environment()?, 2)?;
+    let mut models = Models::load_with_image_encoder(&args.models, crate::ort_environment()?, 2)?;
     let diffusion = models
         .manifest
         .diffusion

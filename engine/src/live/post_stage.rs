@@ -6,6 +6,8 @@ use crate::generation::render::to_rgba8;
 use crate::params::VisualParams;
 
 pub struct PostStage {
+    /// Side of the model's square frames.
+    image_size: usize,
     #[cfg(feature = "gpu")]
     gpu: Result<crate::post::PostProcessor, String>,
     #[cfg(not(feature = "gpu"))]
@@ -19,10 +21,10 @@ impl PostStage {
             .map_err(|e| format!("GPU post-processing is off: {e}"));
         #[cfg(not(feature = "gpu"))]
         let gpu = {
-            let _ = (image_size, output_size);
+            let _ = output_size;
             Err("GPU post-processing is not in this build".to_string())
         };
-        Self { gpu }
+        Self { image_size, gpu }
     }
 
     /// The adapter in use, or why frames go out unprocessed at the model's size.
@@ -36,13 +38,8 @@ impl PostStage {
         }
     }
 
-    /// RGBA8 (width, height, pixels) of `image` (CHW in [0, 1], `image_size` square).
-    pub fn process(
-        &mut self,
-        image: &[f32],
-        image_size: usize,
-        params: &VisualParams,
-    ) -> (u32, u32, Vec<u8>) {
+    /// RGBA8 (width, height, pixels) of `image` (CHW in [0, 1], the model's size).
+    pub fn process(&mut self, image: &[f32], params: &VisualParams) -> (u32, u32, Vec<u8>) {
         #[cfg(feature = "gpu")]
         if let Ok(post) = &mut self.gpu {
             let settings = crate::post::PostSettings::from(params);
@@ -57,10 +54,7 @@ impl PostStage {
             }
         }
         let _ = params;
-        (
-            image_size as u32,
-            image_size as u32,
-            to_rgba8(image, image_size),
-        )
+        let size = self.image_size;
+        (size as u32, size as u32, to_rgba8(image, size))
     }
 }

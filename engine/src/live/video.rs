@@ -53,7 +53,7 @@ pub fn find_model_dir(
     resource_dirs
         .iter()
         .map(|dir| dir.join(crate::resources::MODELS_SUBDIR))
-        .find(|dir| dir.join("manifest.json").is_file())
+        .find(|dir| dir.join(crate::manifest::MANIFEST_FILE).is_file())
         .ok_or_else(|| {
             format!(
                 "no model set found (looked for models/manifest.json in: {}). Reinstall the \
@@ -73,8 +73,8 @@ pub struct ModelSummary {
     pub name: String,
     pub dir: PathBuf,
     pub image_size: usize,
-    pub recommended_steps: Option<usize>,
-    pub recommended_guidance: Option<f32>,
+    pub recommended_steps: usize,
+    pub recommended_guidance: f32,
     pub styles: usize,
 }
 
@@ -115,8 +115,8 @@ impl LoadedModels {
             name: models.manifest.name.clone(),
             dir: dir.to_path_buf(),
             image_size: models.manifest.image_size,
-            recommended_steps: Some(diffusion.recommended_steps),
-            recommended_guidance: Some(diffusion.guidance),
+            recommended_steps: diffusion.recommended_steps,
+            recommended_guidance: diffusion.guidance,
             styles: models.styles(),
         };
         let window = vec![-1.0; models.manifest.features.n_mels * models.manifest.context_frames];
@@ -168,18 +168,14 @@ impl LoadedModels {
 
 /// The output sink, or why there is none.
 pub struct OutputStage {
-    pub route: OutputRoute,
     sink: Result<Box<dyn FrameSink>, String>,
 }
 
 impl OutputStage {
-    pub fn open(route: OutputRoute) -> Self {
-        let sink = if route == OutputRoute::Off {
-            Err("output is off".to_string())
-        } else {
-            crate::output::open(&route).map_err(|e| e.to_string())
-        };
-        Self { route, sink }
+    pub fn open(route: &OutputRoute) -> Self {
+        Self {
+            sink: crate::output::open(route).map_err(|e| e.to_string()),
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -203,6 +199,7 @@ impl OutputStage {
                     rgba: &frame.rgba,
                 })
                 .map_err(|e| e.to_string()),
+            // The open error is already in the status.
             Err(_) => Ok(()),
         }
     }
@@ -213,13 +210,12 @@ pub fn finish_frame(
     post: &mut PostStage,
     output: &mut OutputStage,
     image: &[f32],
-    image_size: usize,
     params: &VisualParams,
     index: u64,
     stages: &mut StagesMs,
 ) -> (VideoFrame, Result<(), String>) {
     let started = Instant::now();
-    let (width, height, rgba) = post.process(image, image_size, params);
+    let (width, height, rgba) = post.process(image, params);
     let frame = VideoFrame {
         width,
         height,

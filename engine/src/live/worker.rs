@@ -133,12 +133,10 @@ impl Worker {
                     .models
                     .generate(&history, &smoothed, dt, &mut stages)
                     .map(|image| {
-                        let size = generation.models.summary.image_size;
                         finish_frame(
                             &mut generation.post,
                             &mut output,
                             &image,
-                            size,
                             &smoothed,
                             frame_index,
                             &mut stages,
@@ -271,7 +269,7 @@ impl Worker {
     }
 
     fn open_output(&self) -> OutputStage {
-        let output = OutputStage::open(self.settings.route.clone());
+        let output = OutputStage::open(&self.settings.route);
         let mut status = lock(&self.status);
         status.video.output = output.describe();
         status.video.output_ok = output.is_ok();

@@ -12,15 +12,16 @@ use crate::features::window::mel_window;
 use crate::params::VisualParams;
 
 /// Frames of `clip` at `fps`: fps x duration of them, the last one at or before the end of the
-/// audio. `params_at(time_s)` gives each frame's parameters; `on_frame(index, total, frame)`
-/// receives each frame (CHW RGB in [0, 1], the manifest's size) as soon as it is made.
+/// audio. `params_at(time_s)` gives each frame's parameters; `on_frame(index, total, params,
+/// frame)` receives each frame (CHW RGB in [0, 1], the manifest's size) with the parameters it
+/// was made with, as soon as it is made.
 /// Returns the number of frames.
 pub fn render_clip(
     models: &mut Models,
     clip: &MonoClip,
     fps: f32,
     mut params_at: impl FnMut(f64) -> VisualParams,
-    mut on_frame: impl FnMut(usize, usize, &[f32]) -> Result<(), GenerationError>,
+    mut on_frame: impl FnMut(usize, usize, &VisualParams, &[f32]) -> Result<(), GenerationError>,
 ) -> Result<usize, GenerationError> {
     let features = models.manifest.features.clone();
     let context = models.manifest.context_frames;
@@ -43,7 +44,7 @@ pub fn render_clip(
         let params = params_at(time);
         let frame =
             generator.next_frame(models, &window, &params, 1.0 / fps, frames[end].beat_phase)?;
-        on_frame(k, total, &frame)?;
+        on_frame(k, total, &params, &frame)?;
     }
     Ok(total)
 }

@@ -33,7 +33,7 @@ pub fn write_demo_gif(
         &clip,
         DEMO_FPS,
         |_| params,
-        |done, total, frame| {
+        |done, total, _, frame| {
             bar.set_length(total as u64);
             bar.set_position(done as u64 + 1);
             frames.push(to_rgb8(frame, size));

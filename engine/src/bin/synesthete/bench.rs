@@ -69,9 +69,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if let Some(steps) = args.steps {
         params.steps = steps;
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args.threads.unwrap_or_else(crate::render::num_threads);
     let engine = LiveEngine::start(
         LiveEngineConfig {
             host_sample_rate: clip.sample_rate,

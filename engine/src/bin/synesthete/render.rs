@@ -13,6 +13,7 @@ use synesthete_engine::audio_file;
 use synesthete_engine::automation::Automation;
 use synesthete_engine::demo::{self, MonoClip};
 use synesthete_engine::generation::{GenerationError, Models, render_clip};
+use synesthete_engine::output::{self, Frame, FrameSink, OutputRoute};
 use synesthete_engine::params::VisualParams;
 use synesthete_engine::post::{PostProcessor, PostSettings};
 use synesthete_engine::{resources, runtime};
@@ -89,7 +90,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         ..VisualParams::default()
     };
     let mut post = PostProcessor::new(models.manifest.image_size as u32, size)?;
-    let mut sink = FrameSink::open(&args.output, size, args.fps, &clip)?;
+    let mut sink = RenderTarget::open(&args.output, size, args.fps, &clip)?;
 
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("render [{bar:30}] {pos}/{len} frames ({eta})")
@@ -103,12 +104,11 @@ pub fn run(args: RenderArgs) -> Result<()> {
         &clip,
         fps,
         |time| automation.params_at(time, &base),
-        |index, total, frame| {
-            let params = automation.params_at(index as f64 / fps as f64, &base);
+        |index, total, params, frame| {
             let rgba = post
-                .process(frame, &PostSettings::from(&params))
+                .process(frame, &PostSettings::from(params))
                 .map_err(|e| GenerationError::Sink(e.to_string()))?;
-            sink.write(index, rgba)
+            sink.write(size, rgba)
                 .map_err(|e| GenerationError::Sink(format!("{e:#}")))?;
             bar.set_length(total as u64);
             bar.set_position(index as u64 + 1);
@@ -130,12 +130,13 @@ pub fn run(args: RenderArgs) -> Result<()> {
     Ok(())
 }
 
-fn num_threads() -> usize {
+/// ONNX Runtime threads for offline work: every core.
+pub fn num_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Where frames go: straight into ffmpeg for a video file, or PNGs in a folder.
-enum FrameSink {
+enum RenderTarget {
     Video {
         ffmpeg: Child,
         stdin: ChildStdin,
@@ -144,24 +145,26 @@ enum FrameSink {
     },
     Folder {
         dir: PathBuf,
-        size: (u32, u32),
+        frames: Box<dyn FrameSink>,
         fps: f32,
     },
 }
 
-impl FrameSink {
+impl RenderTarget {
     fn open(output: &Path, size: (u32, u32), fps: f32, clip: &MonoClip) -> Result<Self> {
         let is_video = output
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
         if !is_video {
-            std::fs::create_dir_all(output)
-                .with_context(|| format!("creating {}", output.display()))?;
+            // The output module's PNG sequence (it creates the folder).
+            let frames = output::open(&OutputRoute::Files {
+                dir: output.to_path_buf(),
+            })?;
             write_wav(clip, &output.join("audio.wav"))?;
             return Ok(Self::Folder {
                 dir: output.to_path_buf(),
-                size,
+                frames,
                 fps,
             });
         }
@@ -205,18 +208,16 @@ impl FrameSink {
         })
     }
 
-    fn write(&mut self, index: usize, rgba: &[u8]) -> Result<()> {
+    fn write(&mut self, (width, height): (u32, u32), rgba: &[u8]) -> Result<()> {
         match self {
             Self::Video { stdin, .. } => stdin
                 .write_all(rgba)
                 .context("ffmpeg stopped taking frames (see its message above)"),
-            Self::Folder { dir, size, .. } => {
-                let path = dir.join(format!("frame_{index:05}.png"));
-                image::RgbaImage::from_raw(size.0, size.1, rgba.to_vec())
-                    .context("a frame of the output size")?
-                    .save(&path)
-                    .with_context(|| format!("writing {}", path.display()))
-            }
+            Self::Folder { frames, .. } => Ok(frames.send(&Frame {
+                width,
+                height,
+                rgba,
+            })?),
         }
     }
 

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use common::{ort_library, repo};
 use synesthete_engine::features::FeatureConfig;
 use synesthete_engine::live::{
-    Command, EngineStatus, LiveEngine, LiveEngineConfig, VideoSettings, VideoState,
+    EngineStatus, LiveEngine, LiveEngineConfig, SharedVideoChoice, VideoChoice, VideoSettings,
+    VideoState,
 };
 use synesthete_engine::output::OutputRoute;
 use synesthete_engine::params::{ParamSource, VisualParams};
@@ -86,9 +87,11 @@ fn frames_flow_out_and_model_sets_swap_at_run_time() {
             resource_dirs: vec![],
             status_file: None,
             realtime_alloc_checks: false,
-            video: VideoSettings {
+            choice: Arc::new(SharedVideoChoice::new(VideoChoice {
                 model_dir: Some(models.clone()),
                 route: OutputRoute::Stream { port },
+            })),
+            video: VideoSettings {
                 output_size: SIZE,
                 target_fps: 30.0,
                 threads: 1,
@@ -134,9 +137,7 @@ fn frames_flow_out_and_model_sets_swap_at_run_time() {
     assert_eq!((preview.width, preview.height), SIZE);
 
     // A broken model folder: a status message, no frames, audio analysis goes on.
-    engine.send(Command::LoadModels(Some(PathBuf::from(
-        "/nonexistent/models",
-    ))));
+    engine.choose(|c| c.model_dir = Some(PathBuf::from("/nonexistent/models")));
     let broken = wait_for(&engine, "the bad folder is reported", |s| {
         s.video.state == VideoState::Error
     });
@@ -153,7 +154,7 @@ fn frames_flow_out_and_model_sets_swap_at_run_time() {
     assert!(still.samples_received > samples_before);
 
     // The good folder again: frames resume.
-    engine.send(Command::LoadModels(Some(models)));
+    engine.choose(|c| c.model_dir = Some(models));
     feed(&mut writer, 1.0, &mut position);
     wait_for(&engine, "frames resume", |s| {
         s.video.state == VideoState::Running && s.video.frames_generated > frames_before + 3

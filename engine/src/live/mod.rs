@@ -3,6 +3,7 @@
 //! them to the output, and publishes a status snapshot. It never touches the audio thread's
 //! timing: the ring is lock-free and the audio thread never waits on anything here.
 
+pub mod choice;
 mod post_stage;
 pub mod stats;
 pub mod status;
@@ -11,7 +12,6 @@ mod worker;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -21,9 +21,9 @@ use crate::params::{ParamSmoother, ParamSource};
 use crate::ring::RingReader;
 use crate::transport::SharedTransport;
 
+pub use choice::{SharedVideoChoice, VideoChoice};
 pub use status::{EngineStatus, TransportStatus, VideoState, VideoStatus};
 pub use video::{VideoFrame, VideoSettings};
-pub use worker::Command;
 
 /// Environment variable: when set to a path, the engine writes its status there as JSON a few
 /// times per second (for support and for automated tests).
@@ -39,15 +39,36 @@ pub struct LiveEngineConfig {
     /// status so tests can tell they ran against such a build.
     pub realtime_alloc_checks: bool,
     pub video: VideoSettings,
+    /// Model set and output route; changed at any time by whoever holds the other `Arc`.
+    pub choice: Arc<SharedVideoChoice>,
 }
 
 /// Handle to the running engine thread; stopping (or dropping) joins it.
 pub struct LiveEngine {
     stop: Arc<AtomicBool>,
+    view: EngineView,
+    choice: Arc<SharedVideoChoice>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// A read-only window on a running engine for another thread (the editor): its status and its
+/// latest frame. Cheap to clone; it stays valid (showing the last state) after the engine stops.
+#[derive(Clone)]
+pub struct EngineView {
     status: Arc<Mutex<EngineStatus>>,
     preview: Arc<Mutex<Option<VideoFrame>>>,
-    commands: Sender<Command>,
-    thread: Option<JoinHandle<()>>,
+}
+
+impl EngineView {
+    /// A copy of the latest status.
+    pub fn status(&self) -> EngineStatus {
+        lock(&self.status).clone()
+    }
+
+    /// The latest finished frame; cheap, the pixels are shared, not copied.
+    pub fn latest_frame(&self) -> Option<VideoFrame> {
+        lock(&self.preview).clone()
+    }
 }
 
 impl LiveEngine {
@@ -77,7 +98,6 @@ impl LiveEngine {
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let preview = Arc::new(Mutex::new(None));
-        let (commands, receiver) = channel();
         let worker = worker::Worker {
             analyzer,
             reader,
@@ -89,7 +109,10 @@ impl LiveEngine {
             resource_dirs: config.resource_dirs,
             status_file: config.status_file,
             settings: config.video,
-            commands: receiver,
+            choice: config.choice.clone(),
+            applied: VideoChoice::default(),
+            applied_revision: 0,
+            choice_error: None,
             preview: preview.clone(),
         };
         let thread = std::thread::Builder::new()
@@ -98,27 +121,30 @@ impl LiveEngine {
             .map_err(|e| format!("cannot start the engine thread: {e}"))?;
         Ok(Self {
             stop,
-            status,
-            preview,
-            commands,
+            view: EngineView { status, preview },
+            choice: config.choice,
             thread: Some(thread),
         })
     }
 
     /// A copy of the latest status.
     pub fn status(&self) -> EngineStatus {
-        lock(&self.status).clone()
+        self.view.status()
     }
 
     /// The latest finished frame (for the editor preview); cheap, the pixels are shared.
     pub fn latest_frame(&self) -> Option<VideoFrame> {
-        lock(&self.preview).clone()
+        self.view.latest_frame()
     }
 
-    /// Asks the engine thread to load another model set or switch output; it does so between
-    /// frames, and the status reports the outcome.
-    pub fn send(&self, command: Command) {
-        let _ = self.commands.send(command);
+    pub fn view(&self) -> EngineView {
+        self.view.clone()
+    }
+
+    /// Changes the model set and/or output route; the engine applies it between frames and the
+    /// status reports the outcome.
+    pub fn choose(&self, change: impl FnOnce(&mut VideoChoice)) {
+        self.choice.update(change);
         if let Some(thread) = &self.thread {
             thread.thread().unpark();
         }
@@ -177,10 +203,11 @@ mod tests {
                 resource_dirs: vec![],
                 status_file: None,
                 realtime_alloc_checks: false,
-                video: VideoSettings {
+                video: VideoSettings::default(),
+                choice: Arc::new(SharedVideoChoice::new(VideoChoice {
+                    model_dir: None,
                     route: crate::output::OutputRoute::Off,
-                    ..VideoSettings::default()
-                },
+                })),
             },
             reader,
             transport.clone(),

@@ -15,12 +15,10 @@ use crate::params::VisualParams;
 use super::post_stage::PostStage;
 use super::stats::StagesMs;
 
-/// Settings a user picks once (not automation): where the models are, the output, the rate.
+/// How the engine thread runs, fixed while it runs (the model set and route are a
+/// [`super::VideoChoice`], changeable at any time).
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoSettings {
-    /// A model-set folder; `None` looks for `models/` in the resource directories.
-    pub model_dir: Option<PathBuf>,
-    pub route: OutputRoute,
     /// Output resolution after upscaling.
     pub output_size: (u32, u32),
     /// Frames per second the engine aims for; it drops frames rather than fall behind.
@@ -32,8 +30,6 @@ pub struct VideoSettings {
 impl Default for VideoSettings {
     fn default() -> Self {
         Self {
-            model_dir: None,
-            route: OutputRoute::platform_default(),
             output_size: (1280, 720),
             target_fps: 30.0,
             threads: 1,
@@ -43,12 +39,9 @@ impl Default for VideoSettings {
 
 /// The model-set folder to load: the user's choice, else the first resource directory that
 /// holds a `models/manifest.json`.
-pub fn find_model_dir(
-    settings: &VideoSettings,
-    resource_dirs: &[PathBuf],
-) -> Result<PathBuf, String> {
-    if let Some(dir) = &settings.model_dir {
-        return Ok(dir.clone());
+pub fn find_model_dir(chosen: Option<&Path>, resource_dirs: &[PathBuf]) -> Result<PathBuf, String> {
+    if let Some(dir) = chosen {
+        return Ok(dir.to_path_buf());
     }
     resource_dirs
         .iter()

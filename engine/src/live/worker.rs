@@ -5,16 +5,15 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::features::analyzer::{Analyzer, FeatureFrame};
-use crate::output::OutputRoute;
 use crate::params::{ParamSmoother, ParamSource, VisualParams};
 use crate::ring::RingReader;
 use crate::transport::SharedTransport;
 
+use super::choice::{SharedVideoChoice, VideoChoice};
 use super::lock;
 use super::post_stage::PostStage;
 use super::stats::{RollingStats, StagesMs};
@@ -29,14 +28,6 @@ const STATUS_FILE_INTERVAL: Duration = Duration::from_millis(200);
 /// Analysis frames kept when no model says how many it looks at.
 const DEFAULT_HISTORY: usize = 256;
 
-/// Requests from the plugin or editor, handled between frames.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    /// Load this model-set folder (`None`: the bundled default).
-    LoadModels(Option<PathBuf>),
-    SetRoute(OutputRoute),
-}
-
 pub(super) struct Worker {
     pub analyzer: Analyzer,
     pub reader: RingReader,
@@ -48,7 +39,11 @@ pub(super) struct Worker {
     pub resource_dirs: Vec<PathBuf>,
     pub status_file: Option<PathBuf>,
     pub settings: VideoSettings,
-    pub commands: Receiver<Command>,
+    pub choice: Arc<SharedVideoChoice>,
+    /// The choice in use, its revision, and why a newer one was refused.
+    pub applied: VideoChoice,
+    pub applied_revision: u64,
+    pub choice_error: Option<String>,
     pub preview: Arc<Mutex<Option<VideoFrame>>>,
 }
 
@@ -61,6 +56,7 @@ struct Generation {
 impl Worker {
     pub fn run(mut self) {
         self.report_runtime();
+        self.take_choice();
         let mut generation = self.load_models(&self.params.snapshot());
         let mut output = self.open_output();
         let mut history: Vec<FeatureFrame> = Vec::with_capacity(2 * DEFAULT_HISTORY);
@@ -78,16 +74,18 @@ impl Worker {
         let mut frame_index = 0u64;
 
         while !self.stop.load(Ordering::Relaxed) {
-            while let Ok(command) = self.commands.try_recv() {
-                match command {
-                    Command::LoadModels(dir) => {
-                        self.settings.model_dir = dir;
-                        generation = self.load_models(&self.params.snapshot());
-                    }
-                    Command::SetRoute(route) => {
-                        self.settings.route = route;
-                        output = self.open_output();
-                    }
+            if self.choice.revision() != self.applied_revision {
+                let previous = self.applied.clone();
+                let had_error = self.choice_error.is_some();
+                self.take_choice();
+                if self.applied.model_dir != previous.model_dir
+                    || had_error
+                    || self.choice_error.is_some()
+                {
+                    generation = self.load_models(&self.params.snapshot());
+                }
+                if self.applied.route != previous.route {
+                    output = self.open_output();
                 }
             }
 
@@ -241,13 +239,31 @@ impl Worker {
         };
     }
 
+    /// Reads the latest choice. An invalid one (a hand-edited or corrupt saved state) is kept
+    /// as an error: generation stops with that error in the status until a valid choice comes.
+    fn take_choice(&mut self) {
+        self.applied_revision = self.choice.revision();
+        let choice = self.choice.get();
+        match choice.validate() {
+            Ok(()) => {
+                self.applied = choice;
+                self.choice_error = None;
+            }
+            Err(error) => self.choice_error = Some(error),
+        }
+    }
+
     fn load_models(&self, params: &VisualParams) -> Option<Generation> {
         {
             let mut status = lock(&self.status);
             status.video.state = VideoState::Loading;
             status.video.message.clear();
         }
-        let loaded = find_model_dir(&self.settings, &self.resource_dirs).and_then(|dir| {
+        let loaded = match &self.choice_error {
+            Some(error) => Err(format!("the chosen video settings cannot be used: {error}")),
+            None => find_model_dir(self.applied.model_dir.as_deref(), &self.resource_dirs),
+        };
+        let loaded = loaded.and_then(|dir| {
             LoadedModels::load(&dir, &self.resource_dirs, self.settings.threads, params)
         });
         let mut status = lock(&self.status);
@@ -269,7 +285,7 @@ impl Worker {
     }
 
     fn open_output(&self) -> OutputStage {
-        let output = OutputStage::open(&self.settings.route);
+        let output = OutputStage::open(&self.applied.route);
         let mut status = lock(&self.status);
         status.video.output = output.describe();
         status.video.output_ok = output.is_ok();

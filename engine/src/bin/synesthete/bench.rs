@@ -11,7 +11,9 @@ use anyhow::{Result, bail};
 use clap::Args;
 use synesthete_engine::demo;
 use synesthete_engine::features::FeatureConfig;
-use synesthete_engine::live::{LiveEngine, LiveEngineConfig, VideoSettings, VideoState};
+use synesthete_engine::live::{
+    LiveEngine, LiveEngineConfig, SharedVideoChoice, VideoChoice, VideoSettings, VideoState,
+};
 use synesthete_engine::output::OutputRoute;
 use synesthete_engine::params::{ParamSource, VisualParams};
 use synesthete_engine::resources;
@@ -78,13 +80,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
             status_file: None,
             realtime_alloc_checks: false,
             video: VideoSettings {
-                model_dir: args.models.clone(),
-                route: OutputRoute::Stream { port: free_port()? },
                 output_size,
                 // As fast as it can: the figure is the pipeline's throughput.
                 target_fps: 1000.0,
                 threads,
             },
+            choice: Arc::new(SharedVideoChoice::new(VideoChoice {
+                model_dir: args.models.clone(),
+                route: OutputRoute::Stream { port: free_port()? },
+            })),
         },
         reader,
         transport,

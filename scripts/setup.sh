@@ -12,8 +12,9 @@ packages=(
   libxcb1-dev libxcb-icccm4-dev libxcb-dri2-0-dev
   # wgpu on the CPU: Mesa's lavapipe Vulkan driver, and EGL for the GL backend.
   libvulkan1 mesa-vulkan-drivers libegl1 libegl-mesa0
-  # Headless display for editor tests and screenshots.
-  xvfb
+  # Headless display for editor tests and screenshots, and Mesa's software OpenGL for the
+  # editor's GL context on it.
+  xvfb libgl1-mesa-dri libglx-mesa0
   # Fonts for the trainer's plots.
   fonts-dejavu-core
   # The unrelated program that receives the network stream output in engine/tests/stream_output.rs

@@ -2,7 +2,10 @@
 //! This crate is the thin nice-plug glue; the engine crate does the work.
 
 mod audio_tap;
+pub mod editor;
+mod engine_link;
 pub mod params;
+mod persisted;
 mod state;
 
 use std::num::NonZeroU32;
@@ -14,6 +17,8 @@ use synesthete_engine::live::{LiveEngine, LiveEngineConfig, STATUS_FILE_ENV, Vid
 use synesthete_engine::ring::{RingWriter, audio_ring};
 use synesthete_engine::transport::SharedTransport;
 
+use crate::editor::SynestheteEditor;
+use crate::engine_link::{EngineLink, EngineState};
 use crate::params::SynestheteParams;
 
 /// Seconds of audio the ring holds at the highest host rate we expect, so a stalled engine
@@ -27,6 +32,8 @@ pub struct Synesthete {
     ring: Option<RingWriter>,
     /// The engine thread; `None` while inactive or when it could not start.
     engine: Option<LiveEngine>,
+    /// What the editor shows of the engine.
+    link: Arc<EngineLink>,
 }
 
 impl Default for Synesthete {
@@ -36,6 +43,7 @@ impl Default for Synesthete {
             transport: Arc::new(SharedTransport::new()),
             ring: None,
             engine: None,
+            link: Arc::new(EngineLink::default()),
         }
     }
 }
@@ -65,10 +73,17 @@ impl Plugin for Synesthete {
 
     type SysExMessage = ();
     type BackgroundTask = ();
-    type Editor = ();
+    type Editor = SynestheteEditor;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        Some(SynestheteEditor::new(
+            self.params.clone(),
+            self.link.clone(),
+        ))
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -98,12 +113,19 @@ impl Plugin for Synesthete {
                 threads: inference_threads(),
                 ..VideoSettings::default()
             },
+            choice: self.params.video.0.clone(),
         };
         let params: Arc<dyn synesthete_engine::params::ParamSource> = self.params.clone();
         match LiveEngine::start(config, reader, self.transport.clone(), params) {
-            Ok(engine) => self.engine = Some(engine),
+            Ok(engine) => {
+                self.link.set(EngineState::Running(engine.view()));
+                self.engine = Some(engine);
+            }
             // Audio still passes; the editor/log show why there are no visuals.
-            Err(error) => nice_error!("Synesthete engine did not start: {error}"),
+            Err(error) => {
+                nice_error!("Synesthete engine did not start: {error}");
+                self.link.set(EngineState::Failed(error));
+            }
         }
         self.ring = Some(writer);
         true
@@ -139,6 +161,7 @@ fn inference_threads() -> usize {
 impl Synesthete {
     fn stop_engine(&mut self) {
         self.ring = None;
+        self.link.set(EngineState::Inactive);
         if let Some(mut engine) = self.engine.take() {
             engine.stop();
         }

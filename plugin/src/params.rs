@@ -8,6 +8,8 @@ use std::sync::atomic::AtomicU32;
 use nice_plug::prelude::*;
 use synesthete_engine::params::{self as spec, ParamSource, ParamSpec, VisualParams};
 
+use crate::persisted::{EditorSize, PersistedVideoChoice};
+
 /// Version of this plugin's saved-state schema, stored in every saved state.
 pub const STATE_VERSION: u32 = 1;
 
@@ -24,6 +26,20 @@ pub struct SynestheteParams {
     /// Schema version of the saved state (see [`STATE_VERSION`]); checked on load.
     #[persist = "state_version"]
     pub state_version: AtomicU32,
+    /// Model folder and output route (not automatable; shared live with the engine thread).
+    #[persist = "video"]
+    pub video: PersistedVideoChoice,
+    /// The editor window's size in logical pixels.
+    #[persist = "editor_size"]
+    pub editor_size: EditorSize,
+}
+
+/// One parameter of any kind, for code that walks the engine's table (the editor).
+#[derive(Clone, Copy)]
+pub enum AnyParam<'a> {
+    Float(&'a FloatParam),
+    Int(&'a IntParam),
+    Bool(&'a BoolParam),
 }
 
 #[derive(Params)]
@@ -137,7 +153,35 @@ impl Default for SynestheteParams {
                 enabled: bool_param(&spec::OUTPUT),
             },
             state_version: AtomicU32::new(STATE_VERSION),
+            video: PersistedVideoChoice::default(),
+            editor_size: EditorSize::default(),
         }
+    }
+}
+
+impl SynestheteParams {
+    /// The parameter with this engine-table ID (a test checks every ID of the table resolves).
+    pub fn by_id(&self, id: &str) -> Option<AnyParam<'_>> {
+        let (g, m, c) = (&self.generation, &self.motion, &self.colour);
+        use AnyParam::{Bool, Float, Int};
+        Some(match id {
+            "reactivity" => Float(&g.reactivity),
+            "steps" => Int(&g.steps),
+            "guidance" => Float(&g.guidance),
+            "seed" => Int(&g.seed),
+            "style" => Int(&g.style),
+            "beat_sync" => Bool(&m.beat_sync),
+            "variation" => Float(&m.variation_hz),
+            "inertia" => Float(&m.inertia),
+            "trails" => Float(&m.trails),
+            "zoom" => Float(&m.zoom),
+            "hue" => Float(&c.hue_deg),
+            "saturation" => Float(&c.saturation),
+            "brightness" => Float(&c.brightness),
+            "contrast" => Float(&c.contrast),
+            "output" => Bool(&self.output.enabled),
+            _ => return None,
+        })
     }
 }
 
@@ -197,6 +241,20 @@ mod tests {
         plugin_ids.sort();
         engine_ids.sort();
         assert_eq!(plugin_ids, engine_ids);
+    }
+
+    #[test]
+    fn every_table_id_resolves_to_the_parameter_of_that_name() {
+        let params = SynestheteParams::default();
+        for spec in spec::ALL_PARAMS {
+            let name = match params.by_id(spec.id).expect(spec.id) {
+                AnyParam::Float(p) => p.name(),
+                AnyParam::Int(p) => p.name(),
+                AnyParam::Bool(p) => p.name(),
+            };
+            assert_eq!(name, spec.name, "{}", spec.id);
+        }
+        assert!(params.by_id("nope").is_none());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod clap_host;
+pub mod editor;
+pub mod x11;
 
 use std::path::PathBuf;
 

@@ -81,20 +81,13 @@ impl LiveEngine {
         let analyzer = Analyzer::new(config.features.clone(), config.host_sample_rate)?;
         let defaults = params.snapshot();
         let status = Arc::new(Mutex::new(EngineStatus {
-            host_sample_rate: config.host_sample_rate,
-            samples_received: 0,
-            samples_dropped: 0,
-            feature_frames: 0,
-            onsets: 0,
-            ticks: 0,
-            features: None,
-            params: defaults,
-            param_targets: defaults,
-            transport: transport.load().into(),
-            runtime: "not loaded yet".into(),
-            runtime_ok: false,
             realtime_alloc_checks: config.realtime_alloc_checks,
-            video: VideoStatus::new(config.video.target_fps, config.video.output_size),
+            ..EngineStatus::starting(
+                config.host_sample_rate,
+                defaults,
+                transport.load(),
+                VideoStatus::new(config.video.target_fps, config.video.output_size),
+            )
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let preview = Arc::new(Mutex::new(None));

@@ -38,6 +38,33 @@ pub struct EngineStatus {
     pub video: VideoStatus,
 }
 
+impl EngineStatus {
+    /// The status of an engine that has started and done nothing yet.
+    pub fn starting(
+        host_sample_rate: u32,
+        params: VisualParams,
+        transport: HostTransport,
+        video: VideoStatus,
+    ) -> Self {
+        Self {
+            host_sample_rate,
+            samples_received: 0,
+            samples_dropped: 0,
+            feature_frames: 0,
+            onsets: 0,
+            ticks: 0,
+            features: None,
+            params,
+            param_targets: params,
+            transport: transport.into(),
+            runtime: "not loaded yet".into(),
+            runtime_ok: false,
+            realtime_alloc_checks: false,
+            video,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct TransportStatus {
     pub tempo_bpm: Option<f64>,

@@ -154,24 +154,14 @@ mod tests {
 
     fn status() -> EngineStatus {
         EngineStatus {
-            host_sample_rate: 48_000,
-            samples_received: 0,
-            samples_dropped: 0,
-            feature_frames: 0,
-            onsets: 0,
-            ticks: 0,
-            features: None,
-            params: VisualParams::default(),
-            param_targets: VisualParams::default(),
-            transport: synesthete_engine::live::TransportStatus {
-                tempo_bpm: None,
-                beat_position: None,
-                playing: false,
-            },
             runtime: "ONNX Runtime loaded".into(),
             runtime_ok: true,
-            realtime_alloc_checks: false,
-            video: VideoStatus::new(30.0, (1280, 720)),
+            ..EngineStatus::starting(
+                48_000,
+                VisualParams::default(),
+                synesthete_engine::transport::SharedTransport::new().load(),
+                VideoStatus::new(30.0, (1280, 720)),
+            )
         }
     }
 

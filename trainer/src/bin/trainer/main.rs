@@ -3,6 +3,7 @@
 mod data_cmd;
 mod eval_cmd;
 mod export_cmd;
+mod latent_cmd;
 mod train_cmd;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,9 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// Evaluate an exported set: diffusion vs the regression baseline vs the data.
     Eval(eval_cmd::EvalArgs),
+    /// Measure and look at the audio encoder's latent space.
+    #[command(subcommand)]
+    Latent(latent_cmd::LatentCommand),
     /// Everything: image VAE, audio encoder, DiT, regression baseline, export, evaluation
     /// (each stage resumes where it stopped).
     Pipeline {
@@ -51,6 +55,7 @@ fn main() {
         Command::Train(command) => train_cmd::run(command),
         Command::Export(args) => export_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
+        Command::Latent(command) => latent_cmd::run(command),
         Command::Pipeline {
             preset,
             runs,

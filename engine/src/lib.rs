@@ -9,6 +9,7 @@ pub mod demo;
 pub mod diffusion;
 pub mod features;
 pub mod generation;
+pub mod latent_map;
 pub mod live;
 pub mod manifest;
 pub mod output;

@@ -81,6 +81,10 @@ pub struct Manifest {
     /// Present once a DiT is part of the set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diffusion: Option<DiffusionSpec>,
+    /// The latent map file for the latent pad ([`crate::latent_map`]); sets without one
+    /// ignore the pad.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latent_map: Option<String>,
     /// The training configuration, as the trainer wrote it.
     #[serde(default)]
     pub training: serde_json::Value,
@@ -326,6 +330,7 @@ mod tests {
             conditioning_dims: 64,
             graphs,
             diffusion: None,
+            latent_map: None,
             training: serde_json::Value::Null,
             evaluation: serde_json::Value::Null,
         }

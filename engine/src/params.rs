@@ -10,6 +10,8 @@ pub enum ParamGroup {
     Generation,
     Motion,
     Colour,
+    /// The latent pad: steering the conditioning across the model's latent map.
+    Pad,
     Output,
 }
 
@@ -65,7 +67,7 @@ const fn float(
     }
 }
 
-use ParamGroup::{Colour, Generation, Motion, Output};
+use ParamGroup::{Colour, Generation, Motion, Output, Pad};
 
 pub const REACTIVITY: ParamSpec = float(
     "reactivity",
@@ -177,6 +179,11 @@ pub const BRIGHTNESS: ParamSpec = float(
     50.0,
 );
 pub const CONTRAST: ParamSpec = float("contrast", "Contrast", Colour, (0.0, 2.0, 1.0), " x", 50.0);
+/// Pad position across the model's latent map (`latent_map`): -1..1 on each axis.
+pub const PAD_X: ParamSpec = float("pad_x", "Pad X", Pad, (-1.0, 1.0, 0.0), "", 150.0);
+pub const PAD_Y: ParamSpec = float("pad_y", "Pad Y", Pad, (-1.0, 1.0, 0.0), "", 150.0);
+/// 0 follows the live audio only; 1 generates from the pad position only.
+pub const STEER: ParamSpec = float("steer", "Steer Amount", Pad, (0.0, 1.0, 0.0), "", 100.0);
 pub const OUTPUT: ParamSpec = ParamSpec {
     id: "output",
     name: "Output On",
@@ -185,9 +192,9 @@ pub const OUTPUT: ParamSpec = ParamSpec {
 };
 
 /// Every automatable parameter, in display order.
-pub const ALL_PARAMS: [ParamSpec; 15] = [
+pub const ALL_PARAMS: [ParamSpec; 18] = [
     REACTIVITY, STEPS, GUIDANCE, SEED, STYLE, BEAT_SYNC, VARIATION, INERTIA, TRAILS, ZOOM, HUE,
-    SATURATION, BRIGHTNESS, CONTRAST, OUTPUT,
+    SATURATION, BRIGHTNESS, CONTRAST, PAD_X, PAD_Y, STEER, OUTPUT,
 ];
 
 impl ParamSpec {
@@ -250,6 +257,9 @@ pub struct VisualParams {
     pub saturation: f32,
     pub brightness: f32,
     pub contrast: f32,
+    pub pad_x: f32,
+    pub pad_y: f32,
+    pub steer: f32,
     pub output_enabled: bool,
 }
 
@@ -270,6 +280,9 @@ impl Default for VisualParams {
             saturation: SATURATION.float_range().2,
             brightness: BRIGHTNESS.float_range().2,
             contrast: CONTRAST.float_range().2,
+            pad_x: PAD_X.float_range().2,
+            pad_y: PAD_Y.float_range().2,
+            steer: STEER.float_range().2,
             output_enabled: OUTPUT.bool_default(),
         }
     }
@@ -303,6 +316,9 @@ impl ParamSpec {
             "saturation" => ParamField::Float(|p| &mut p.saturation),
             "brightness" => ParamField::Float(|p| &mut p.brightness),
             "contrast" => ParamField::Float(|p| &mut p.contrast),
+            "pad_x" => ParamField::Float(|p| &mut p.pad_x),
+            "pad_y" => ParamField::Float(|p| &mut p.pad_y),
+            "steer" => ParamField::Float(|p| &mut p.steer),
             "output" => ParamField::Bool(|p| &mut p.output_enabled),
             _ => return None,
         })

@@ -2,6 +2,7 @@
 //! audio meters, model folder and output route. It remembers its size in the plugin state.
 
 mod app;
+pub mod latent_pad;
 pub mod layout;
 mod meters;
 mod params_panel;

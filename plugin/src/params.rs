@@ -21,6 +21,8 @@ pub struct SynestheteParams {
     pub motion: MotionParams,
     #[nested(group = "Colour")]
     pub colour: ColourParams,
+    #[nested(group = "Latent Pad")]
+    pub pad: PadParams,
     #[nested(group = "Output")]
     pub output: OutputParams,
     /// Schema version of the saved state (see [`STATE_VERSION`]); checked on load.
@@ -94,6 +96,18 @@ pub struct ColourParams {
 }
 
 #[derive(Params)]
+pub struct PadParams {
+    /// Pad position across the model's latent map, -1..1.
+    #[id = "pad_x"]
+    pub x: FloatParam,
+    #[id = "pad_y"]
+    pub y: FloatParam,
+    /// 0 follows the audio only; 1 generates from the pad position only.
+    #[id = "steer"]
+    pub steer: FloatParam,
+}
+
+#[derive(Params)]
 pub struct OutputParams {
     /// Send frames to the output route.
     #[id = "output"]
@@ -149,6 +163,11 @@ impl Default for SynestheteParams {
                 brightness: float_param(&spec::BRIGHTNESS),
                 contrast: float_param(&spec::CONTRAST),
             },
+            pad: PadParams {
+                x: float_param(&spec::PAD_X),
+                y: float_param(&spec::PAD_Y),
+                steer: float_param(&spec::STEER),
+            },
             output: OutputParams {
                 enabled: bool_param(&spec::OUTPUT),
             },
@@ -179,6 +198,9 @@ impl SynestheteParams {
             "saturation" => Float(&c.saturation),
             "brightness" => Float(&c.brightness),
             "contrast" => Float(&c.contrast),
+            "pad_x" => Float(&self.pad.x),
+            "pad_y" => Float(&self.pad.y),
+            "steer" => Float(&self.pad.steer),
             "output" => Bool(&self.output.enabled),
             _ => return None,
         })
@@ -219,6 +241,9 @@ impl ParamSource for SynestheteParams {
             saturation: clamp_float(&spec::SATURATION, c.saturation.value()),
             brightness: clamp_float(&spec::BRIGHTNESS, c.brightness.value()),
             contrast: clamp_float(&spec::CONTRAST, c.contrast.value()),
+            pad_x: clamp_float(&spec::PAD_X, self.pad.x.value()),
+            pad_y: clamp_float(&spec::PAD_Y, self.pad.y.value()),
+            steer: clamp_float(&spec::STEER, self.pad.steer.value()),
             output_enabled: self.output.enabled.value(),
         }
     }

@@ -34,8 +34,8 @@ pub struct EditorSize {
 }
 
 impl EditorSize {
-    pub const DEFAULT: (u32, u32) = (1060, 680);
-    pub const MIN: (u32, u32) = (900, 600);
+    pub const DEFAULT: (u32, u32) = (1060, 720);
+    pub const MIN: (u32, u32) = (900, 660);
     /// Larger than any display; a saved size beyond it is corrupt.
     pub const MAX: (u32, u32) = (7680, 4320);
 

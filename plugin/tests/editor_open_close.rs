@@ -67,7 +67,7 @@ fn opening_and_closing_the_editor_100_times_leaks_nothing_and_never_glitches_aud
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
     let (xvfb, status) = headless_session("editor-open-close");
-    let parent = ParentWindow::new(&xvfb.display(), 1060, 680);
+    let parent = ParentWindow::new(&xvfb.display(), 1060, 720);
     let mut host = ClapHost::load(&common::bundled_clap()).unwrap();
     host.activate(SAMPLE_RATE, BLOCK as u32).unwrap();
     start_tone(&mut host);

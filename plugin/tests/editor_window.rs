@@ -20,7 +20,7 @@ use common::x11::ParentWindow;
 use synesthete::editor::{layout, theme};
 use synesthete_engine::params::{self as spec, ParamSpec};
 
-const DEFAULT_SIZE: (u32, u32) = (1060, 680);
+const DEFAULT_SIZE: (u32, u32) = (1060, 720);
 
 fn window(size: (u32, u32)) -> egui::Vec2 {
     egui::vec2(size.0 as f32, size.1 as f32)

@@ -7,6 +7,7 @@ use std::path::Path;
 use synesthete_engine::generation::{Models, SampleSettings};
 
 use crate::eval::{self, Regression};
+use crate::export::latent_map;
 use crate::export::model_set::{TrainedRuns, export_runs};
 use crate::training::config::Preset;
 use crate::training::dit_loop::{DitRunConfig, Objective};
@@ -70,6 +71,13 @@ pub fn run(
         &runs.join("eval"),
     )?;
     eval::record(&models, &report, models_dir)?;
+    stage("latent map");
+    latent_map::write_for_model_set(
+        models_dir,
+        &mut models,
+        &preset.data,
+        latent_map::DEFAULT_WINDOWS,
+    )?;
     stage("demo video");
     let demo = runs.join("eval").join("demo.gif");
     let settings = SampleSettings {

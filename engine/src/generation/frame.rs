@@ -24,6 +24,8 @@ pub struct FrameGenerator {
     drift: NoiseDrift,
     previous_latent: Option<Vec<f32>>,
     pub times: StageTimes,
+    /// Where the latest frame's live audio (before steering) sits on the model's latent map.
+    pub audio_on_map: Option<(f32, f32)>,
 }
 
 /// The sampler settings a frame is rendered with. Style 0 lets the model choose the visualizer
@@ -49,6 +51,7 @@ impl FrameGenerator {
             drift: NoiseDrift::new(models.latent_len(), params.seed),
             previous_latent: None,
             times: StageTimes::default(),
+            audio_on_map: None,
         }
     }
 
@@ -68,6 +71,11 @@ impl FrameGenerator {
         // Reactivity is the audio's gain into the model: 0 is the null (unconditional) audio.
         let gain = params.reactivity.max(0.0);
         audio.iter_mut().for_each(|v| *v *= gain);
+        // The latent pad pulls the conditioning toward a point of the model's map.
+        if let Some(map) = &models.latent_map {
+            self.audio_on_map = Some(map.project(&audio));
+            map.steer(&mut audio, params.pad_x, params.pad_y, params.steer);
+        }
         let encoded = Instant::now();
 
         let noise = self.drift.advance(

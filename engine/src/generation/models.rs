@@ -8,6 +8,7 @@ use ort::ep::ExecutionProviderDispatch;
 use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 
+use crate::latent_map::LatentMap;
 use crate::manifest::{GraphSpec, Manifest, ManifestError};
 use crate::runtime::RuntimeError;
 
@@ -51,6 +52,8 @@ pub struct Models {
     decoder: Session,
     /// Only with [`Models::load_with_image_encoder`].
     image_encoder: Option<Session>,
+    /// The latent pad's map, when the set ships one.
+    pub latent_map: Option<LatentMap>,
 }
 
 fn session(
@@ -121,6 +124,11 @@ impl Models {
         image_encoder: bool,
     ) -> Result<Self, GenerationError> {
         let (manifest, graphs) = Manifest::load_with_graphs(dir)?;
+        let latent_map = manifest
+            .latent_map
+            .as_deref()
+            .map(|file| LatentMap::load(dir, file, manifest.conditioning_dims))
+            .transpose()?;
         let open =
             |accelerator: Option<&ExecutionProviderDispatch>| -> Result<Sessions, GenerationError> {
                 let load = |role: &'static str| -> Result<Option<Session>, GenerationError> {
@@ -165,6 +173,7 @@ impl Models {
             dit,
             decoder,
             image_encoder,
+            latent_map,
         })
     }
 

@@ -115,6 +115,8 @@ pub struct VideoStatus {
     /// outputs, over the recent frames.
     pub latency_ms: Percentiles,
     pub stages_ms: StagesMs,
+    /// Where the live audio sits on the model's latent map (pad coordinates), when it has one.
+    pub audio_on_map: Option<(f32, f32)>,
 }
 
 impl VideoStatus {
@@ -134,6 +136,7 @@ impl VideoStatus {
             frames_dropped: 0,
             latency_ms: Percentiles::default(),
             stages_ms: StagesMs::default(),
+            audio_on_map: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use std::time::Instant;
 use crate::features::analyzer::FeatureFrame;
 use crate::features::window::mel_window;
 use crate::generation::{FrameGenerator, Models};
+use crate::latent_map::LatentMap;
 use crate::output::{Frame, FrameSink, OutputRoute};
 use crate::params::VisualParams;
 
@@ -69,6 +70,9 @@ pub struct ModelSummary {
     pub recommended_steps: usize,
     pub recommended_guidance: f32,
     pub styles: usize,
+    /// The latent pad's map, when the set ships one (shared, not written to the status file).
+    #[serde(skip)]
+    pub latent_map: Option<Arc<LatentMap>>,
 }
 
 /// A finished frame, shared with the editor preview without copying it again.
@@ -85,6 +89,8 @@ pub struct LoadedModels {
     generator: FrameGenerator,
     window: Vec<f32>,
     pub summary: ModelSummary,
+    /// Where the live audio of the latest frame sits on the latent map.
+    pub audio_on_map: Option<(f32, f32)>,
 }
 
 impl LoadedModels {
@@ -111,6 +117,7 @@ impl LoadedModels {
             recommended_steps: diffusion.recommended_steps,
             recommended_guidance: diffusion.guidance,
             styles: models.styles(),
+            latent_map: models.latent_map.clone().map(Arc::new),
         };
         let window = vec![-1.0; models.manifest.features.n_mels * models.manifest.context_frames];
         let generator = FrameGenerator::new(&models, params);
@@ -119,6 +126,7 @@ impl LoadedModels {
             generator,
             window,
             summary,
+            audio_on_map: None,
         })
     }
 
@@ -155,6 +163,7 @@ impl LoadedModels {
         stages.dit = t.dit_ms;
         stages.dit_step = t.dit_ms / t.steps.max(1) as f64;
         stages.decoder = t.decoder_ms;
+        self.audio_on_map = self.generator.audio_on_map;
         Ok(frame)
     }
 }

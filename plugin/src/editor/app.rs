@@ -12,7 +12,7 @@ use nice_plug_egui::{Frame, NiceEguiApp};
 use super::meters::Meters;
 use super::preview::Preview;
 use super::video_panel::VideoPanel;
-use super::{layout, params_panel, status, theme};
+use super::{latent_pad, layout, params_panel, status, theme};
 use crate::engine_link::{EngineLink, EngineState};
 use crate::params::SynestheteParams;
 
@@ -98,8 +98,20 @@ impl NiceEguiApp for EditorApp {
                 if let Some(engine) = &engine_status {
                     status::lines(ui, engine);
                     ui.add_space(6.0);
-                    self.meters
-                        .show(ui, engine.features.as_ref(), engine.onsets);
+                    ui.horizontal_top(|ui| {
+                        self.meters
+                            .show(ui, engine.features.as_ref(), engine.onsets);
+                        if let Some(gui) = &self.gui {
+                            let map = engine.video.model_set.as_ref();
+                            latent_pad::show(
+                                ui,
+                                &self.params.pad,
+                                &gui.param_setter(),
+                                map.and_then(|m| m.latent_map.as_deref()),
+                                engine.video.audio_on_map,
+                            );
+                        }
+                    });
                 }
                 ui.add_space(6.0);
                 self.video.show(ui, &self.params.video.0);

@@ -18,10 +18,11 @@ pub const SLIDER_WIDTH: f32 = 170.0;
 /// text makes it ~14 px tall, starting ~1 px down).
 const SLIDER_CENTER_Y: f32 = 8.0;
 
-pub const GROUPS: [(ParamGroup, &str); 4] = [
+pub const GROUPS: [(ParamGroup, &str); 5] = [
     (ParamGroup::Generation, "Generation"),
     (ParamGroup::Motion, "Motion"),
     (ParamGroup::Colour, "Colour"),
+    (ParamGroup::Pad, "Latent pad"),
     (ParamGroup::Output, "Output"),
 ];
 

@@ -168,6 +168,8 @@ pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
         conditioning_dims: set.audio_section.model.latent_dims,
         graphs,
         diffusion,
+        // Written after export by `latent_map::write_for_model_set`, from the exported encoder.
+        latent_map: None,
         training: serde_json::json!({
             "data": set.data,
             "image_vae": set.image_section,

@@ -5,51 +5,30 @@
 use std::path::Path;
 
 use burn::prelude::*;
-use nalgebra::{DMatrix, SymmetricEigen};
 
 use super::batch;
 use super::vae_loop::heldout_samples;
 use crate::data::dataset::{DataConfig, Sample};
+use crate::export::latent_map::principal_plane;
 use crate::model::audio_vae::AudioVae;
 use crate::plots::scatter_by_value;
 
 /// Principal axes of `rows` (each a vector); returns the 2-D projection and the share of
 /// variance each of the two axes explains.
 pub fn pca_2d(rows: &[Vec<f32>]) -> (Vec<(f64, f64)>, [f64; 2]) {
-    let n = rows.len();
-    let d = rows.first().map_or(0, Vec::len);
-    let mut data = DMatrix::<f64>::from_fn(n, d, |i, j| rows[i][j] as f64);
-    for j in 0..d {
-        let mean = data.column(j).mean();
-        data.column_mut(j).add_scalar_mut(-mean);
-    }
-    let covariance = data.transpose() * &data / (n.max(2) - 1) as f64;
-    let eigen = SymmetricEigen::new(covariance);
-    let mut order: Vec<usize> = (0..d).collect();
-    order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
-    let total: f64 = eigen
-        .eigenvalues
+    let plane = principal_plane(rows);
+    let along = |row: &[f32], axis: &[f64]| -> f64 {
+        row.iter()
+            .zip(&plane.mean)
+            .zip(axis)
+            .map(|((&v, m), a)| (v as f64 - m) * a)
+            .sum()
+    };
+    let projected = rows
         .iter()
-        .map(|v| v.max(0.0))
-        .sum::<f64>()
-        .max(1e-12);
-    let axis = |k: usize| eigen.eigenvectors.column(order[k]).into_owned();
-    let (a, b) = (axis(0), axis(1));
-    let projected = (0..n)
-        .map(|i| {
-            (
-                data.row(i).dot(&a.transpose()),
-                data.row(i).dot(&b.transpose()),
-            )
-        })
+        .map(|row| (along(row, &plane.axes[0]), along(row, &plane.axes[1])))
         .collect();
-    (
-        projected,
-        [
-            eigen.eigenvalues[order[0]] / total,
-            eigen.eigenvalues[order[1]] / total,
-        ],
-    )
+    (projected, plane.explained)
 }
 
 fn means(model: &AudioVae, samples: &[Sample], n_mels: usize) -> Vec<Vec<f32>> {
@@ -104,6 +83,20 @@ pub fn write_pca_maps(
     Ok(explained)
 }
 
+/// Two windows from different, non-silent clips (the first such in `samples`, which must not be
+/// empty): the ends of an interpolation.
+pub fn interpolation_pair(samples: &[Sample]) -> (&Sample, &Sample) {
+    let first = samples
+        .iter()
+        .find(|s| s.factors.rms > 0.01)
+        .unwrap_or(&samples[0]);
+    let second = samples
+        .iter()
+        .find(|s| s.factors.clip_seed != first.factors.clip_seed && s.factors.rms > 0.01)
+        .unwrap_or(&samples[samples.len() - 1]);
+    (first, second)
+}
+
 /// Writes `interpolation.png`: the log-mel of two held-out windows at the ends and the decoded
 /// linear interpolation of their latent means in between (low frequencies at the bottom).
 pub fn write_interpolation_sheet(
@@ -115,15 +108,7 @@ pub fn write_interpolation_sheet(
 ) -> anyhow::Result<()> {
     let device = Device::flex();
     let samples = heldout_samples(data, 4 * data.samples_per_clip);
-    // Two windows from different, non-silent clips.
-    let first = samples
-        .iter()
-        .find(|s| s.factors.rms > 0.01)
-        .unwrap_or(&samples[0]);
-    let second = samples
-        .iter()
-        .find(|s| s.factors.clip_seed != first.factors.clip_seed && s.factors.rms > 0.01)
-        .unwrap_or(&samples[samples.len() - 1]);
+    let (first, second) = interpolation_pair(&samples);
     let (mu, _) = model.encode(batch::mels(
         &[first.clone(), second.clone()],
         n_mels,

@@ -2,6 +2,7 @@
 //! through ONNX Runtime, with the engine's sampler, as the plugin draws them), so the latent
 //! traversals show what a change of the audio latent does to the picture.
 
+use burn::prelude::*;
 use synesthete_engine::generation::noise::gaussian;
 use synesthete_engine::generation::{Models, SampleSettings, sample_latent};
 
@@ -100,4 +101,31 @@ impl FrameSource for ModelSetFrames {
             self.origin, self.settings.steps, self.settings.guidance
         )
     }
+}
+
+/// A sheet row's decoded log-mel (all steps, concatenated) and each step's frame, if drawn.
+pub type DecodedRow = (Vec<f32>, Vec<Option<Vec<f32>>>);
+
+/// What a sheet row shows for `steps` latent vectors of `dims` values: the audio VAE's decoded
+/// log-mel (all steps, concatenated) and, when a frame source is given, each step's frame.
+pub fn decode_row(
+    model: &crate::model::audio_vae::AudioVae,
+    latents: &[f32],
+    dims: usize,
+    frames: Option<&mut (dyn FrameSource + '_)>,
+) -> anyhow::Result<DecodedRow> {
+    let steps = latents.len() / dims.max(1);
+    let mels = crate::training::batch::to_vec(model.decode(Tensor::from_data(
+        TensorData::new(latents.to_vec(), [steps, dims]),
+        &Device::flex(),
+    )));
+    let pictures = match frames {
+        Some(source) => source
+            .frames(latents, dims)?
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => vec![None; steps],
+    };
+    Ok((mels, pictures))
 }

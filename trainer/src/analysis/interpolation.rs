@@ -4,15 +4,12 @@
 
 use std::path::Path;
 
-use burn::prelude::*;
-
 use super::factors::KEYS;
-use super::frames::FrameSource;
+use super::frames::{FrameSource, decode_row};
 use super::sheet::{Cell, Layout, Row, write_sheet};
 use crate::data::dataset::Sample;
 use crate::data::music::{ClipKind, Section};
 use crate::model::audio_vae::AudioVae;
-use crate::training::batch;
 
 /// A short description of a window's clip ("music, 128 BPM, key D, drop").
 pub fn describe(sample: &Sample) -> String {
@@ -51,7 +48,6 @@ pub fn write_interpolation(
     path: &Path,
     mut progress: impl FnMut(usize),
 ) -> anyhow::Result<()> {
-    let device = Device::flex();
     let dims = mu_a.len();
     let steps = steps.max(2);
     let mut latents = Vec::with_capacity(steps * dims);
@@ -59,18 +55,7 @@ pub fn write_interpolation(
         let t = k as f32 / (steps - 1) as f32;
         latents.extend(mu_a.iter().zip(mu_b).map(|(x, y)| (1.0 - t) * x + t * y));
     }
-    let mels = batch::to_vec(model.decode(Tensor::from_data(
-        TensorData::new(latents.clone(), [steps, dims]),
-        &device,
-    )));
-    let pictures: Vec<Option<Vec<f32>>> = match frames.as_deref_mut() {
-        Some(source) => source
-            .frames(&latents, dims)?
-            .into_iter()
-            .map(Some)
-            .collect(),
-        None => vec![None; steps],
-    };
+    let (mels, pictures) = decode_row(model, &latents, dims, frames.as_deref_mut())?;
     progress(steps);
     let with_frames = frames.is_some();
     let frame_size = frames.as_ref().map_or(0, |f| f.frame_size());

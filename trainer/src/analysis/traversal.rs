@@ -3,15 +3,13 @@
 //! Each step is decoded back to log-mel by the audio VAE and, given a frame source, drawn as
 //! the frame the DiT generates for that conditioning.
 
-use burn::prelude::*;
 use std::path::Path;
 
-use super::frames::FrameSource;
+use super::frames::{FrameSource, decode_row};
 use super::levels::LevelLatents;
 use super::metrics::LevelMetrics;
 use super::sheet::{Cell, Layout, Row, band_levels_db, write_sheet};
 use crate::model::audio_vae::AudioVae;
-use crate::training::batch;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TraversalConfig {
@@ -82,7 +80,6 @@ pub fn write_traversals(
     path: &Path,
     mut progress: impl FnMut(usize),
 ) -> anyhow::Result<Vec<Traversal>> {
-    let device = Device::flex();
     let base = level.mean(anchor);
     let dims = level.dims;
     let steps = config.steps.max(2);
@@ -99,19 +96,8 @@ pub fn write_traversals(
             z[dim] += offset * std as f32;
             latents.extend(z);
         }
-        let mels = batch::to_vec(model.decode(Tensor::from_data(
-            TensorData::new(latents.clone(), [steps, dims]),
-            &device,
-        )));
+        let (mels, pictures) = decode_row(model, &latents, dims, frames.as_deref_mut())?;
         let mel_len = mels.len() / steps;
-        let pictures = match frames.as_deref_mut() {
-            Some(source) => source
-                .frames(&latents, dims)?
-                .into_iter()
-                .map(Some)
-                .collect(),
-            None => vec![None; steps],
-        };
         let cells: Vec<Cell> = mels
             .chunks(mel_len)
             .zip(pictures)

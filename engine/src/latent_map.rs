@@ -92,15 +92,6 @@ impl LatentMap {
         Ok(map)
     }
 
-    /// The conditioning vector at pad position (`x`, `y`), each clamped to [-1, 1], written
-    /// into `out` (`conditioning_dims` values).
-    pub fn point(&self, x: f32, y: f32, out: &mut [f32]) {
-        let (dx, dy) = self.offsets(x, y);
-        for (i, value) in out.iter_mut().enumerate() {
-            *value = self.center[i] + dx * self.axes[0][i] + dy * self.axes[1][i];
-        }
-    }
-
     /// Distances along the two axes for pad position (`x`, `y`), clamped to the pad.
     fn offsets(&self, x: f32, y: f32) -> (f32, f32) {
         (
@@ -161,10 +152,10 @@ mod tests {
     fn points_and_projections_are_inverse_on_the_plane() {
         let map = map();
         let mut v = [0.0; 3];
-        map.point(0.6, -0.3, &mut v);
+        map.steer(&mut v, 0.6, -0.3, 1.0);
         let (x, y) = map.project(&v);
         assert!((x - 0.6).abs() < 1e-6 && (y + 0.3).abs() < 1e-6);
-        map.point(9.0, 0.0, &mut v);
+        map.steer(&mut v, 9.0, 0.0, 1.0);
         assert!((map.project(&v).0 - 1.0).abs() < 1e-6, "clamped to the pad");
     }
 
@@ -172,8 +163,8 @@ mod tests {
     fn steering_blends_from_the_audio_to_the_pad_point() {
         let map = map();
         let audio = [0.0, 0.0, 0.0];
-        let mut target = [0.0; 3];
-        map.point(1.0, 1.0, &mut target);
+        // Full steer lands on the pad point: centre + 2.5 spreads along each axis.
+        let target = [1.0, PAD_REACH_SIGMAS * 0.4, PAD_REACH_SIGMAS * 0.2];
         for (amount, expected) in [(0.0, audio), (1.0, target)] {
             let mut v = audio;
             map.steer(&mut v, 1.0, 1.0, amount);

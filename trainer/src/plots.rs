@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -47,6 +49,36 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
         let pad = (hi - lo) * 0.05;
         (lo - pad, hi + pad)
     }
+}
+
+/// The x/y plane every scatter here draws on.
+type Plane<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A captioned scatter plane on `area` spanning the points' x and y, with its mesh and axis
+/// names drawn.
+fn scatter_plane<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    caption: &str,
+    caption_size: u32,
+    axes: (&str, &str),
+    xs: impl Iterator<Item = f64>,
+    ys: impl Iterator<Item = f64>,
+) -> anyhow::Result<Plane<'a, 'b>> {
+    let (x0, x1) = bounds(xs);
+    let (y0, y1) = bounds(ys);
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", caption_size))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.0)
+        .y_desc(axes.1)
+        .draw()?;
+    Ok(chart)
 }
 
 /// One named series of (x, y) points.
@@ -110,23 +142,15 @@ pub fn scatter_by_value(
     ensure_font()?;
     let root = BitMapBackend::new(path, (700, 620)).into_drawing_area();
     root.fill(&WHITE)?;
-    let (x0, x1) = bounds(points.iter().map(|p| p.0));
-    let (y0, y1) = bounds(points.iter().map(|p| p.1));
     let (v0, v1) = bounds(points.iter().map(|p| p.2));
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("{title} — colour: {value_label} ({v0:.2} blue .. {v1:.2} red)"),
-            ("sans-serif", 18),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    chart
-        .configure_mesh()
-        .x_desc("PC 1")
-        .y_desc("PC 2")
-        .draw()?;
+    let mut chart = scatter_plane(
+        &root,
+        &format!("{title} — colour: {value_label} ({v0:.2} blue .. {v1:.2} red)"),
+        18,
+        ("PC 1", "PC 2"),
+        points.iter().map(|p| p.0),
+        points.iter().map(|p| p.1),
+    )?;
     chart.draw_series(points.iter().map(|&(x, y, v)| {
         let t = ((v - v0) / (v1 - v0)).clamp(0.0, 1.0);
         let color = RGBColor((255.0 * t) as u8, 60, (255.0 * (1.0 - t)) as u8);
@@ -266,8 +290,6 @@ pub fn scatter_colour_bar(
     let root = BitMapBackend::new(path, (760, 600)).into_drawing_area();
     root.fill(&WHITE)?;
     let (plot, bar) = root.split_horizontally(640);
-    let (x0, x1) = bounds(points.iter().map(|p| p.0));
-    let (y0, y1) = bounds(points.iter().map(|p| p.1));
     let values: Vec<f64> = points.iter().filter_map(|p| p.2).collect();
     let (v0, v1) = values
         .iter()
@@ -285,17 +307,14 @@ pub fn scatter_colour_bar(
     } else {
         title.to_string()
     };
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(caption, ("sans-serif", 17))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    chart
-        .configure_mesh()
-        .x_desc(axes.0)
-        .y_desc(axes.1)
-        .draw()?;
+    let mut chart = scatter_plane(
+        &plot,
+        &caption,
+        17,
+        axes,
+        points.iter().map(|p| p.0),
+        points.iter().map(|p| p.1),
+    )?;
     chart.draw_series(
         points
             .iter()
@@ -357,19 +376,14 @@ pub fn scatter_categories(
     ensure_font()?;
     let root = BitMapBackend::new(path, (760, 600)).into_drawing_area();
     root.fill(&WHITE)?;
-    let (x0, x1) = bounds(points.iter().map(|p| p.0));
-    let (y0, y1) = bounds(points.iter().map(|p| p.1));
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 17))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    chart
-        .configure_mesh()
-        .x_desc(axes.0)
-        .y_desc(axes.1)
-        .draw()?;
+    let mut chart = scatter_plane(
+        &root,
+        title,
+        17,
+        axes,
+        points.iter().map(|p| p.0),
+        points.iter().map(|p| p.1),
+    )?;
     let missing: Vec<(f64, f64)> = points
         .iter()
         .filter(|p| p.2.is_none())

@@ -89,8 +89,6 @@ pub struct LoadedModels {
     generator: FrameGenerator,
     window: Vec<f32>,
     pub summary: ModelSummary,
-    /// Where the live audio of the latest frame sits on the latent map.
-    pub audio_on_map: Option<(f32, f32)>,
 }
 
 impl LoadedModels {
@@ -126,12 +124,16 @@ impl LoadedModels {
             generator,
             window,
             summary,
-            audio_on_map: None,
         })
     }
 
     pub fn provider(&self) -> String {
         self.models.provider.to_string()
+    }
+
+    /// Where the live audio of the latest frame sits on the latent map.
+    pub fn audio_on_map(&self) -> Option<(f32, f32)> {
+        self.generator.audio_on_map
     }
 
     /// Log-mel frames the model looks at.
@@ -163,7 +165,6 @@ impl LoadedModels {
         stages.dit = t.dit_ms;
         stages.dit_step = t.dit_ms / t.steps.max(1) as f64;
         stages.decoder = t.decoder_ms;
-        self.audio_on_map = self.generator.audio_on_map;
         Ok(frame)
     }
 }

@@ -196,7 +196,7 @@ impl Worker {
                     }
                     if let Some(generation) = &generation {
                         video.post = generation.post.describe();
-                        video.audio_on_map = generation.models.audio_on_map;
+                        video.audio_on_map = generation.models.audio_on_map();
                     }
                 }
                 while recent_frames

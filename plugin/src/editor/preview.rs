@@ -12,7 +12,6 @@ pub struct Preview {
     texture: Option<TextureHandle>,
     /// Index of the frame on the texture.
     shown: Option<u64>,
-    pixels: Vec<Color32>,
 }
 
 impl Preview {
@@ -60,8 +59,9 @@ impl Preview {
 
     /// Nearest-neighbour shrink of the RGBA frame to `size` pixels. A filtered shrink would
     /// cost more GUI-thread time for a thumbnail the texture sampler smooths anyway.
-    fn shrink(&mut self, frame: &VideoFrame, [width, height]: [usize; 2]) -> ColorImage {
-        self.pixels.clear();
+    fn shrink(&self, frame: &VideoFrame, [width, height]: [usize; 2]) -> ColorImage {
+        // The image is handed to egui, so each shrink fills a new buffer.
+        let mut pixels = Vec::with_capacity(width * height);
         let (src_w, src_h) = (frame.width as usize, frame.height as usize);
         for y in 0..height {
             let sy = (y * src_h / height).min(src_h - 1);
@@ -69,10 +69,10 @@ impl Preview {
                 let sx = (x * src_w / width).min(src_w - 1);
                 let i = 4 * (sy * src_w + sx);
                 let p = &frame.rgba[i..i + 4];
-                self.pixels.push(Color32::from_rgb(p[0], p[1], p[2]));
+                pixels.push(Color32::from_rgb(p[0], p[1], p[2]));
             }
         }
-        ColorImage::new([width, height], std::mem::take(&mut self.pixels))
+        ColorImage::new([width, height], pixels)
     }
 }
 
@@ -110,8 +110,7 @@ mod tests {
             rgba: Arc::new(rgba),
             index: 0,
         };
-        let mut preview = Preview::default();
-        let image = preview.shrink(&frame, shown_size(Vec2::new(16.0, 100.0), &frame));
+        let image = Preview::default().shrink(&frame, shown_size(Vec2::new(16.0, 100.0), &frame));
         assert_eq!(image.size, [16, 9]);
         assert_eq!(image.pixels[0], Color32::from_rgb(255, 0, 0));
         assert_eq!(image.pixels[15], Color32::from_rgb(0, 0, 255));

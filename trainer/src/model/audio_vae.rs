@@ -1,5 +1,6 @@
 //! Audio beta-VAE over log-mel context windows (`1 x 80 x T`, the engine's normalisation). Its
-//! mean `mu` is the conditioning vector the DiT uses.
+//! mean `mu` is the conditioning vector the DiT uses. Flat (one level under a standard normal
+//! prior), or hierarchical with `hierarchy` set (see [`super::audio_hierarchy`]).
 
 use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, LinearConfig};
@@ -7,7 +8,9 @@ use burn::prelude::*;
 use burn::tensor::activation::silu;
 
 use super::BetaVae;
+use super::audio_hierarchy::{Hierarchy, HierarchyConfig, PriorKl};
 use super::layers::{LOGVAR_INIT_BIAS, constant_bias, conv, sample_latent, upsample2};
+use crate::training::slowness::{PairMasks, slowness};
 
 #[derive(Config, Debug, PartialEq)]
 pub struct AudioVaeConfig {
@@ -23,13 +26,19 @@ pub struct AudioVaeConfig {
     /// Channels of the four stride-2 encoder convolutions (mirrored by the decoder).
     #[config(default = "vec![16, 32, 64, 64]")]
     pub channels: Vec<usize>,
+    /// Global/phrase/frame levels with learned priors; `None` is the flat beta-VAE.
+    #[config(default = "None")]
+    pub hierarchy: Option<HierarchyConfig>,
 }
 
 #[derive(Module, Debug)]
 pub struct AudioVae {
     pub down: Vec<Conv2d>,
+    /// Heads over the whole flattened bottleneck: the only level of the flat encoder, the
+    /// phrase level of the hierarchical one.
     pub mu: Linear,
     pub logvar: Linear,
+    pub hierarchy: Option<Hierarchy>,
     pub decoder_in: Linear,
     pub up: Vec<Conv2d>,
     pub to_mel: Conv2d,
@@ -54,7 +63,10 @@ impl AudioVaeConfig {
                 "the audio VAE has four positive encoder stages and a positive latent size".into(),
             );
         }
-        Ok(())
+        match &self.hierarchy {
+            Some(hierarchy) => hierarchy.validate(self.latent_dims, self.frames / 16),
+            None => Ok(()),
+        }
     }
 
     pub fn init(&self, device: &Device) -> AudioVae {
@@ -66,18 +78,24 @@ impl AudioVaeConfig {
             .collect();
         let bottleneck = [c[3], self.n_mels / 16, self.frames / 16];
         let flat = bottleneck.iter().product();
+        let hierarchy = self
+            .hierarchy
+            .as_ref()
+            .map(|config| config.init(self.latent_dims, bottleneck, device));
+        let head_dims = hierarchy.as_ref().map_or(self.latent_dims, |h| h.dims[1]);
         let up = [(c[3], c[2]), (c[2], c[1]), (c[1], c[0]), (c[0], c[0])]
             .into_iter()
             .map(|(i, o)| conv(i, o, 3, 1, device))
             .collect();
         AudioVae {
             down,
-            mu: LinearConfig::new(flat, self.latent_dims).init(device),
+            mu: LinearConfig::new(flat, head_dims).init(device),
             logvar: {
-                let mut head = LinearConfig::new(flat, self.latent_dims).init(device);
-                head.bias = Some(constant_bias(self.latent_dims, LOGVAR_INIT_BIAS, device));
+                let mut head = LinearConfig::new(flat, head_dims).init(device);
+                head.bias = Some(constant_bias(head_dims, LOGVAR_INIT_BIAS, device));
                 head
             },
+            hierarchy,
             decoder_in: LinearConfig::new(self.latent_dims, flat).init(device),
             up,
             to_mel: conv(c[0], 1, 3, 1, device),
@@ -95,8 +113,21 @@ impl AudioVae {
         for layer in &self.down {
             h = silu(layer.forward(h));
         }
-        let flat: Tensor<2> = h.flatten(1, 3);
-        (self.mu.forward(flat.clone()), self.logvar.forward(flat))
+        let flat: Tensor<2> = h.clone().flatten(1, 3);
+        let heads = (self.mu.forward(flat.clone()), self.logvar.forward(flat));
+        match &self.hierarchy {
+            Some(hierarchy) => hierarchy.encode(h, heads),
+            None => heads,
+        }
+    }
+
+    /// KL of each window's posterior to this encoder's prior (a standard normal for the flat
+    /// encoder, the levels' learned priors for the hierarchical one).
+    pub fn prior_kl(&self, mu: Tensor<2>, logvar: Tensor<2>) -> PriorKl {
+        match &self.hierarchy {
+            Some(hierarchy) => hierarchy.prior_kl(mu, logvar),
+            None => super::standard_normal_kl(mu, logvar),
+        }
     }
 
     /// The decoded log-mel clamped to its [-1, 1] range.
@@ -131,5 +162,20 @@ impl BetaVae for AudioVae {
     fn forward_mean(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<2>, Tensor<2>) {
         let (mu, logvar) = self.encode(x);
         (self.decode(mu.clone()), mu, logvar)
+    }
+
+    fn prior_kl(&self, mu: Tensor<2>, logvar: Tensor<2>) -> PriorKl {
+        AudioVae::prior_kl(self, mu, logvar)
+    }
+
+    fn regulariser(&self, mu: Tensor<2>, pairs: &PairMasks) -> Option<Tensor<1>> {
+        let hierarchy = self.hierarchy.as_ref()?;
+        let [batch, _] = mu.dims();
+        let level = |index: usize| mu.clone().slice([0..batch, hierarchy.columns(index)]);
+        let global = slowness(level(0), &pairs.same_clip)?.mul_scalar(hierarchy.global_slowness);
+        Some(match slowness(level(1), &pairs.same_phrase) {
+            Some(phrase) => global + phrase.mul_scalar(hierarchy.phrase_slowness),
+            None => global,
+        })
     }
 }

@@ -154,6 +154,7 @@ pub struct Preset {
 
 pub const DEFAULT_PRESET: &str = include_str!("../../presets/default.toml");
 pub const TINY_PRESET: &str = include_str!("../../presets/tiny.toml");
+pub const HIERARCHICAL_PRESET: &str = include_str!("../../presets/hierarchical.toml");
 
 impl Preset {
     pub fn parse(toml_text: &str) -> Result<Self, String> {
@@ -168,6 +169,7 @@ impl Preset {
         match name_or_path {
             "default" => Self::parse(DEFAULT_PRESET),
             "tiny" => Self::parse(TINY_PRESET),
+            "hierarchical" => Self::parse(HIERARCHICAL_PRESET),
             path => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("cannot read preset {path}: {e}"))?;

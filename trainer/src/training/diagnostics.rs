@@ -1,6 +1,6 @@
-//! Latent diagnostics for a diagonal-Gaussian posterior q(z|x) = N(mu, exp(logvar)) against a
-//! standard normal prior: KL per dimension, raw and free-bits KL, active dimensions, mu/logvar
-//! statistics. Computed on the host from a batch's mu and logvar.
+//! Latent diagnostics for a diagonal-Gaussian posterior q(z|x) = N(mu, exp(logvar)): KL per
+//! dimension (to a standard normal here, or as the model's own prior gives it), raw and
+//! free-bits KL, active dimensions, mu/logvar statistics. Computed on the host.
 
 /// Mean over a batch of KL(q(z_d|x) || N(0, 1)) for one dimension, in nats.
 pub fn kl_per_dimension(mu: &[f32], logvar: &[f32], dims: usize) -> Vec<f32> {
@@ -42,38 +42,74 @@ pub struct LatentStats {
     pub mu_mean: f32,
     pub mu_std: f32,
     pub logvar_mean: f32,
-    /// KL per dimension summed over groups of `dims / groups` (e.g. per latent channel).
+    /// KL per dimension summed per group (latent channel, or level of a hierarchy); a
+    /// mixture prior's component term is counted in `kl_raw` only.
     pub kl_per_group: Vec<f32>,
+}
+
+/// How the dimensions are grouped for `kl_per_group`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KlGroups {
+    /// This many groups of equal size (e.g. latent channels).
+    Equal(usize),
+    /// Consecutive groups of these sizes (e.g. levels of a hierarchy).
+    Sizes(Vec<usize>),
+}
+
+/// The batch-mean KL of a posterior: per dimension, and the part outside the dimensions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KlFigures {
+    pub per_dim: Vec<f32>,
+    pub rest: f32,
+}
+
+impl KlFigures {
+    /// Against a standard normal prior.
+    pub fn standard_normal(mu: &[f32], logvar: &[f32], dims: usize) -> Self {
+        Self {
+            per_dim: kl_per_dimension(mu, logvar, dims),
+            rest: 0.0,
+        }
+    }
 }
 
 pub fn latent_stats(
     mu: &[f32],
     logvar: &[f32],
-    dims: usize,
+    kl: &KlFigures,
     free_bits: f32,
-    groups: usize,
+    groups: &KlGroups,
 ) -> LatentStats {
-    let kl = kl_per_dimension(mu, logvar, dims);
+    let dims = kl.per_dim.len();
     let var = mu_variance_per_dimension(mu, dims);
     let active = var.iter().filter(|&&v| v > ACTIVE_VARIANCE).count();
     let n = mu.len().max(1) as f32;
     let mu_mean = mu.iter().sum::<f32>() / n;
     let mu_std = (mu.iter().map(|m| (m - mu_mean).powi(2)).sum::<f32>() / n).sqrt();
-    let groups = groups.clamp(1, dims.max(1));
-    let per_group = dims / groups;
+    let sizes = match groups {
+        KlGroups::Equal(n) => vec![dims / (*n).clamp(1, dims.max(1)); (*n).clamp(1, dims.max(1))],
+        KlGroups::Sizes(sizes) => sizes.clone(),
+    };
+    let mut start = 0;
+    let kl_per_group = sizes
+        .iter()
+        .map(|&size| {
+            let end = (start + size).min(dims);
+            let sum = kl.per_dim[start.min(end)..end].iter().sum();
+            start = end;
+            sum
+        })
+        .collect();
     LatentStats {
-        kl_raw: kl.iter().sum(),
-        kl_free_bits: kl.iter().map(|k| k.max(free_bits)).sum(),
+        kl_raw: kl.per_dim.iter().sum::<f32>() + kl.rest,
+        kl_free_bits: kl.per_dim.iter().map(|k| k.max(free_bits)).sum::<f32>() + kl.rest,
         dims,
         active_dims: active,
         active_fraction: active as f32 / dims.max(1) as f32,
         mu_mean,
         mu_std,
         logvar_mean: logvar.iter().sum::<f32>() / n,
-        kl_per_group: kl
-            .chunks(per_group.max(1))
-            .map(|c| c.iter().sum())
-            .collect(),
+        kl_per_group,
     }
 }
 
@@ -105,11 +141,23 @@ mod tests {
         // Two dims, batch of 3: dim 0 varies with the input, dim 1 is collapsed to the prior.
         let mu = [-1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
         let logvar = [0.0; 6];
-        let stats = latent_stats(&mu, &logvar, 2, 0.25, 2);
+        let kl = KlFigures::standard_normal(&mu, &logvar, 2);
+        let stats = latent_stats(&mu, &logvar, &kl, 0.25, &KlGroups::Equal(2));
         assert_eq!(stats.active_dims, 1);
         assert!((stats.kl_raw - 1.0 / 3.0).abs() < 1e-6);
         assert!((stats.kl_free_bits - (1.0 / 3.0 + 0.25)).abs() < 1e-6);
         assert_eq!(stats.kl_per_group.len(), 2);
+    }
+
+    #[test]
+    fn groups_of_given_sizes_and_the_rest_of_a_mixture() {
+        let kl = KlFigures {
+            per_dim: vec![1.0, 2.0, 3.0, 4.0],
+            rest: 0.5,
+        };
+        let stats = latent_stats(&[0.0; 4], &[0.0; 4], &kl, 0.0, &KlGroups::Sizes(vec![1, 3]));
+        assert_eq!(stats.kl_per_group, vec![1.0, 9.0]);
+        assert!((stats.kl_raw - 10.5).abs() < 1e-6);
     }
 
     #[test]

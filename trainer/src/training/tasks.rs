@@ -6,6 +6,7 @@ use std::path::Path;
 use super::batch;
 use super::conditioning::{Conditioner, latent_scale};
 use super::config::{AudioVaeSection, DitSection, ImageVaeSection, Preset};
+use super::diagnostics::KlGroups;
 use super::dit_loop::{self, DitEvaluation, DitRun, Objective};
 use super::vae_loop::{self, Evaluation, VaeRun};
 use crate::model::audio_vae::AudioVae;
@@ -22,7 +23,7 @@ pub fn train_image_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Image
             data: &preset.data,
             config_json: serde_json::to_value(section)?,
             peak: 1.0,
-            kl_groups: section.model.latent_channels,
+            kl_groups: KlGroups::Equal(section.model.latent_channels),
         },
         |device| section.model.init(device),
         |samples, device| batch::image_crops(samples, section.train.crop_size, device),
@@ -41,7 +42,12 @@ pub fn train_audio_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Audio
             data: &preset.data,
             config_json: serde_json::to_value(section)?,
             peak: 2.0,
-            kl_groups: 1,
+            kl_groups: match &section.model.hierarchy {
+                Some(hierarchy) => {
+                    KlGroups::Sizes(hierarchy.level_dims(section.model.latent_dims).to_vec())
+                }
+                None => KlGroups::Equal(1),
+            },
         },
         |device| section.model.init(device),
         move |samples, device| batch::mels(samples, n_mels, device),

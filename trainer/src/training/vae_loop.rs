@@ -11,9 +11,10 @@ use burn::prelude::*;
 use super::batch::to_vec;
 use super::checkpoint::{self, Progress};
 use super::config::VaeTrainConfig;
-use super::diagnostics::{LatentStats, latent_stats, psnr};
+use super::diagnostics::{KlFigures, KlGroups, LatentStats, latent_stats, psnr};
 use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
+use super::slowness::PairMasks;
 use crate::data::dataset::{DataConfig, Sample, samples_for_clip};
 use crate::model::BetaVae;
 
@@ -52,8 +53,8 @@ pub struct VaeRun<'a> {
     pub config_json: serde_json::Value,
     /// Value range of the data (1 for images in [0, 1], 2 for log-mel in [-1, 1]).
     pub peak: f32,
-    /// Groups for per-group KL (latent channels for the image VAE).
-    pub kl_groups: usize,
+    /// Groups for per-group KL (latent channels for the image VAE, levels for a hierarchy).
+    pub kl_groups: KlGroups,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -99,7 +100,7 @@ where
             &heldout_host,
             run.peak,
             run.train.free_bits,
-            run.kl_groups,
+            &run.kl_groups,
             step,
         )
     };
@@ -115,12 +116,17 @@ where
         let elements: usize = x.dims()[1..].iter().product();
         let (recon, mu, logvar) = model.forward_train(x.clone());
         let mse = (recon - x).square().mean();
-        let kl_per_dim = (mu.square() + logvar.clone().exp() - logvar.add_scalar(1.0))
-            .mul_scalar(0.5)
-            .mean_dim(0);
-        let kl_free_bits = kl_per_dim.clone().clamp_min(run.train.free_bits).sum();
+        let prior_kl = model.prior_kl(mu.clone(), logvar);
+        let kl_per_dim = prior_kl.per_dim.mean_dim(0);
+        let kl_rest = prior_kl.rest.mean();
+        let kl_free_bits =
+            kl_per_dim.clone().clamp_min(run.train.free_bits).sum() + kl_rest.clone();
         let beta = run.train.beta.at(step);
-        let loss = mse.clone() + kl_free_bits.clone().mul_scalar(beta / elements as f32);
+        let mut loss = mse.clone() + kl_free_bits.clone().mul_scalar(beta / elements as f32);
+        let regulariser = model.regulariser(mu, &PairMasks::of(&batch, &device));
+        if let Some(term) = &regulariser {
+            loss = loss + term.clone();
+        }
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         let learning_rate = cosine_learning_rate(
             run.train.learning_rate,
@@ -138,7 +144,8 @@ where
             let record = serde_json::json!({
                 "model": run.name, "step": done, "mse": mse_value,
                 "psnr_db": 10.0 * (run.peak * run.peak / mse_value.max(1e-12)).log10(),
-                "kl_raw": kl_per_dim.sum().into_scalar::<f32>(), "kl_free_bits": kl_free_bits.into_scalar::<f32>(),
+                "kl_raw": (kl_per_dim.sum() + kl_rest).into_scalar::<f32>(), "kl_free_bits": kl_free_bits.into_scalar::<f32>(),
+                "regulariser": regulariser.map(|t| t.into_scalar::<f32>()),
                 "beta": beta, "learning_rate": learning_rate, "ms_per_step": ms_per_step,
             });
             log.write(&record)?;
@@ -183,15 +190,19 @@ fn evaluate<M: BetaVae>(
     x_host: &[f32],
     peak: f32,
     free_bits: f32,
-    groups: usize,
+    groups: &KlGroups,
     step: usize,
 ) -> Evaluation {
     let (recon, mu, logvar) = model.forward_mean(x.clone());
-    let dims = mu.dims()[1];
+    let prior_kl = model.prior_kl(mu.clone(), logvar.clone());
+    let kl = KlFigures {
+        per_dim: to_vec(prior_kl.per_dim.mean_dim(0)),
+        rest: prior_kl.rest.mean().into_scalar(),
+    };
     let recon = to_vec(recon);
     Evaluation {
         step,
         heldout_psnr_db: psnr(&recon, x_host, peak),
-        latent: latent_stats(&to_vec(mu), &to_vec(logvar), dims, free_bits, groups),
+        latent: latent_stats(&to_vec(mu), &to_vec(logvar), &kl, free_bits, groups),
     }
 }

@@ -7,6 +7,7 @@ use burn::prelude::*;
 use ort::session::Session;
 use ort::value::Tensor as OrtTensor;
 use synesthete_trainer::export::{audio_encoder, dit, image_vae};
+use synesthete_trainer::model::audio_hierarchy::HierarchyConfig;
 use synesthete_trainer::model::audio_vae::AudioVaeConfig;
 use synesthete_trainer::model::dit::DitConfig;
 use synesthete_trainer::model::image_vae::ImageVaeConfig;
@@ -100,14 +101,13 @@ fn image_vae_encoder_and_decoder_match_burn() {
     assert!(error < TOLERANCE);
 }
 
-#[test]
-fn audio_encoder_matches_burn() {
+fn audio_encoder_parity(config: AudioVaeConfig, label: &str) {
     let device = Device::flex();
     device.seed(4);
-    let config = AudioVaeConfig::new();
     let model = config.init(&device);
     let mel = random([3, 1, 80, 128], &device, 0.5).clamp(-1.0, 1.0);
     let (mu, logvar) = model.encode(mel.clone());
+    assert_eq!(mu.dims(), [3, config.latent_dims]);
     let onnx = run_onnx(
         &audio_encoder::encoder(&model, 80, 128),
         vec![(audio_encoder::MEL_INPUT, vec![3, 1, 80, 128], to_vec(mel))],
@@ -118,8 +118,21 @@ fn audio_encoder_matches_burn() {
         &onnx[1],
         &logvar.into_data().try_into_vec_as::<f32>().unwrap(),
     );
-    println!("audio encoder: max |burn - ort| mu {mu_error:e}, logvar {logvar_error:e}");
+    println!("{label} audio encoder: max |burn - ort| mu {mu_error:e}, logvar {logvar_error:e}");
     assert!(mu_error < TOLERANCE && logvar_error < TOLERANCE);
+}
+
+#[test]
+fn audio_encoder_matches_burn() {
+    audio_encoder_parity(AudioVaeConfig::new(), "flat");
+}
+
+#[test]
+fn hierarchical_audio_encoder_matches_burn() {
+    audio_encoder_parity(
+        AudioVaeConfig::new().with_hierarchy(Some(HierarchyConfig::new())),
+        "hierarchical",
+    );
 }
 
 /// Adds noise to every weight: a fresh DiT's zero-initialised adaLN and output layers would

@@ -121,6 +121,14 @@ impl AudioVae {
         }
     }
 
+    /// Width of `mu`: all levels together.
+    pub fn conditioning_dims(&self) -> usize {
+        let heads = self.mu.weight.val().dims()[1];
+        self.hierarchy
+            .as_ref()
+            .map_or(heads, |h| h.dims.iter().sum())
+    }
+
     /// KL of each window's posterior to this encoder's prior (a standard normal for the flat
     /// encoder, the levels' learned priors for the hierarchical one).
     pub fn prior_kl(&self, mu: Tensor<2>, logvar: Tensor<2>) -> PriorKl {

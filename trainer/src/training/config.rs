@@ -111,6 +111,10 @@ pub struct DitTrainConfig {
     /// Held-out samples for the validation loss.
     pub eval_samples: usize,
     pub seed: u64,
+    /// Fine-tune: start from the weights of this finished run (same model configuration)
+    /// instead of a fresh initialisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<std::path::PathBuf>,
 }
 
 impl DitTrainConfig {

@@ -5,7 +5,8 @@
 use super::factors::{CONTINUOUS_BINS, Factor, FactorKind};
 use super::levels::LevelLatents;
 use super::mutual_info::{Gap, equal_width_bins, mutual_information_gap};
-use crate::training::diagnostics::{ACTIVE_VARIANCE, kl_per_dimension, mu_variance_per_dimension};
+use crate::training::diagnostics::{ACTIVE_VARIANCE, mu_variance_per_dimension};
+use crate::training::slowness::{PairMasks, slowness};
 
 /// Equal-width bins each latent mean is discretised into for the mutual information.
 pub const LATENT_BINS: usize = 20;
@@ -49,7 +50,9 @@ pub struct FactorGap {
 pub struct LevelMetrics {
     pub level: String,
     pub dims: usize,
-    /// Σ_d of the mean over windows of KL(q(z_d|x) || N(0, 1)), nats per window.
+    /// Mean over windows of KL(q(z|x) || prior), nats per window: Σ_d of the per-dimension
+    /// figures plus a mixture prior's component term. The prior is a standard normal for the
+    /// flat encoder and the learned (conditional) priors for a hierarchical one.
     pub kl_total_nats: f64,
     pub kl_per_dim_nats: Vec<f64>,
     pub kl_per_dim_spread: Spread,
@@ -62,6 +65,12 @@ pub struct LevelMetrics {
     pub mig: Vec<FactorGap>,
     /// Mean MIG over the factors that have one.
     pub mig_mean: f64,
+    /// Slowness (mean squared distance of means within a clip / within a phrase, over that of
+    /// all pairs; see `training::slowness`): low for a slow level. `None` without such pairs.
+    #[serde(default)]
+    pub slowness_clip: Option<f64>,
+    #[serde(default)]
+    pub slowness_phrase: Option<f64>,
 }
 
 /// One encoder's figures: one entry per level, plus all levels taken together when there is
@@ -76,13 +85,30 @@ pub struct EncoderMetrics {
     pub all_levels: Option<LevelMetrics>,
 }
 
-/// Figures of one level over its windows against `factors` (whose values are per window).
-pub fn level_metrics(level: &LevelLatents, factors: &[Factor]) -> LevelMetrics {
+/// Figures of one level over its windows against `factors` (whose values are per window) and,
+/// when given, the pairs of windows that share a clip or a phrase.
+pub fn level_metrics(
+    level: &LevelLatents,
+    factors: &[Factor],
+    pairs: Option<&PairMasks>,
+) -> LevelMetrics {
     let dims = level.dims;
-    let kl: Vec<f64> = kl_per_dimension(&level.mu, &level.logvar, dims)
-        .into_iter()
-        .map(f64::from)
-        .collect();
+    let windows = level.samples().max(1) as f64;
+    let mut kl = vec![0.0f64; dims];
+    for (i, value) in level.kl.iter().enumerate() {
+        kl[i % dims.max(1)] += f64::from(*value) / windows;
+    }
+    let kl_rest = level.kl_rest.iter().map(|&r| f64::from(r)).sum::<f64>() / windows;
+    let slowness_of = |mask: &Option<burn::prelude::Tensor<2>>| {
+        let device = burn::prelude::Device::flex();
+        let mu = burn::prelude::Tensor::<1>::from_floats(level.mu.as_slice(), &device)
+            .reshape([level.samples(), dims]);
+        slowness(mu, mask).map(|t| f64::from(t.into_scalar::<f32>()))
+    };
+    let (slowness_clip, slowness_phrase) = match pairs {
+        Some(p) => (slowness_of(&p.same_clip), slowness_of(&p.same_phrase)),
+        None => (None, None),
+    };
     let variance: Vec<f64> = mu_variance_per_dimension(&level.mu, dims)
         .into_iter()
         .map(f64::from)
@@ -118,7 +144,7 @@ pub fn level_metrics(level: &LevelLatents, factors: &[Factor]) -> LevelMetrics {
     LevelMetrics {
         level: level.name.clone(),
         dims,
-        kl_total_nats: kl.iter().sum(),
+        kl_total_nats: kl.iter().sum::<f64>() + kl_rest,
         kl_per_dim_spread: Spread::of(&kl),
         kl_per_dim_nats: kl,
         mu_variance: variance,
@@ -127,6 +153,8 @@ pub fn level_metrics(level: &LevelLatents, factors: &[Factor]) -> LevelMetrics {
         active_threshold: ACTIVE_VARIANCE as f64,
         mig_mean: gaps.iter().sum::<f64>() / gaps.len().max(1) as f64,
         mig,
+        slowness_clip,
+        slowness_phrase,
     }
 }
 
@@ -136,14 +164,23 @@ pub fn encoder_metrics(
     source: &str,
     levels: &[LevelLatents],
     factors: &[Factor],
+    pairs: Option<&PairMasks>,
 ) -> EncoderMetrics {
     EncoderMetrics {
         encoder: encoder.into(),
         source: source.into(),
         windows: levels.first().map_or(0, LevelLatents::samples),
-        levels: levels.iter().map(|l| level_metrics(l, factors)).collect(),
-        all_levels: (levels.len() > 1)
-            .then(|| level_metrics(&LevelLatents::concatenate("all levels", levels), factors)),
+        levels: levels
+            .iter()
+            .map(|l| level_metrics(l, factors, pairs))
+            .collect(),
+        all_levels: (levels.len() > 1).then(|| {
+            level_metrics(
+                &LevelLatents::concatenate("all levels", levels),
+                factors,
+                pairs,
+            )
+        }),
     }
 }
 
@@ -231,6 +268,17 @@ pub fn markdown(encoders: &[EncoderMetrics]) -> String {
     row(figure("**MIG mean**", "> 0.2", &|l| {
         format!("**{:.3}** {}", l.mig_mean, mark(l.mig_mean > MIG_TARGET))
     }));
+    let ratio = |value: Option<f64>| value.map_or("—".into(), |v| format!("{v:.2}"));
+    row(figure(
+        "change within a clip ÷ overall",
+        "low = slow",
+        &|l| ratio(l.slowness_clip),
+    ));
+    row(figure(
+        "change within a phrase ÷ overall",
+        "low = slow",
+        &|l| ratio(l.slowness_phrase),
+    ));
     out
 }
 
@@ -259,13 +307,12 @@ mod tests {
         for &p in &parity {
             mu.extend([2.0 * p as f32 - 1.0, 0.0]);
         }
-        let level = LevelLatents {
-            name: "flat".into(),
-            dims: 2,
-            logvar: vec![0.0; mu.len()],
-            mu,
-        };
-        let metrics = level_metrics(&level, &[factor(parity.into_iter().map(Some).collect())]);
+        let level = LevelLatents::standard_normal("flat", 2, mu.clone(), vec![0.0; mu.len()]);
+        let metrics = level_metrics(
+            &level,
+            &[factor(parity.into_iter().map(Some).collect())],
+            None,
+        );
         // KL of N(±1, 1) is 0.5 nats; the collapsed dimension has none.
         assert!((metrics.kl_total_nats - 0.5).abs() < 1e-6);
         assert_eq!(metrics.active_dims, 1);
@@ -277,11 +324,8 @@ mod tests {
 
     #[test]
     fn the_table_has_a_column_per_level_and_all_levels_together() {
-        let level = |name: &str| LevelLatents {
-            name: name.into(),
-            dims: 1,
-            mu: vec![-1.0, 1.0, -1.0, 1.0],
-            logvar: vec![0.0; 4],
+        let level = |name: &str| {
+            LevelLatents::standard_normal(name, 1, vec![-1.0, 1.0, -1.0, 1.0], vec![0.0; 4])
         };
         let parity = factor(vec![Some(0.0), Some(1.0), None, Some(1.0)]);
         let flat = encoder_metrics(
@@ -289,12 +333,14 @@ mod tests {
             "runs/a",
             &[level("flat")],
             std::slice::from_ref(&parity),
+            None,
         );
         let hier = encoder_metrics(
             "hierarchical",
             "runs/b",
             &[level("coarse"), level("fine")],
             &[parity],
+            None,
         );
         assert!(flat.all_levels.is_none());
         let all = hier.all_levels.as_ref().unwrap();

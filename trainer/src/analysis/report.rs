@@ -16,6 +16,7 @@ use crate::data::music::ClipKind;
 use crate::model::audio_vae::AudioVae;
 use crate::training::audio_latents::interpolation_pair;
 use crate::training::config::AudioVaeSection;
+use crate::training::slowness::PairMasks;
 use crate::training::tasks::load_model;
 use crate::training::vae_loop::HELDOUT_SEED_OFFSET;
 
@@ -209,11 +210,24 @@ pub fn write_report(
     });
     let factors = true_factors(&samples);
     progress.set_message("metrics");
-    let metrics = encoder_metrics(encoder.name, encoder.source, &levels, &factors);
+    let pairs = PairMasks::of(&samples, &burn::prelude::Device::flex());
+    let metrics = encoder_metrics(
+        encoder.name,
+        encoder.source,
+        &levels,
+        &factors,
+        Some(&pairs),
+    );
 
     let mut files: Vec<PathBuf> = Vec::new();
     progress.set_message("maps");
-    let flat = &levels[0];
+    // Maps, traversals and interpolations work on the whole conditioning (all levels).
+    let whole = match levels.as_slice() {
+        [one] => one.clone(),
+        _ => LevelLatents::concatenate("all levels", &levels),
+    };
+    let whole_metrics = metrics.all_levels.as_ref().unwrap_or(&metrics.levels[0]);
+    let flat = &whole;
     let (maps, pca_explained) = write_maps(flat, &factors, out_dir, |n| progress.inc(n as u64))?;
     files.extend(maps);
 
@@ -224,7 +238,7 @@ pub fn write_report(
         encoder.model,
         encoder.n_mels,
         flat,
-        &metrics.levels[0],
+        whole_metrics,
         anchor,
         &config.traversal,
         reborrow(&mut frames),

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use synesthete_trainer::model::audio_hierarchy::HierarchyConfig;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::metrics_log::read_metrics;
 use synesthete_trainer::training::tasks;
@@ -98,5 +99,50 @@ fn audio_encoder_loss_falls() {
     );
     assert_eq!(evaluation.latent.dims, preset.audio_vae.model.latent_dims);
     assert!(evaluation.latent.kl_raw.is_finite());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn hierarchical_audio_encoder_loss_falls_and_reports_its_levels() {
+    let mut preset = Preset::load("tiny").unwrap();
+    let hierarchy = HierarchyConfig::new()
+        .with_global_dims(2)
+        .with_frame_dims(4)
+        .with_frame_columns(1)
+        .with_mixture_components(3);
+    preset.audio_vae.model.hierarchy = Some(hierarchy.clone());
+    preset.validate().unwrap();
+    let dir = run_dir("tiny-audio-hvae");
+    let (model, evaluation) = tasks::train_audio_vae(&preset, &dir).unwrap();
+    let psnr = heldout_psnr(&dir);
+    assert!(
+        psnr[psnr.len() - 1] > psnr[0] + 1.0,
+        "held-out PSNR did not improve: {psnr:?}"
+    );
+    // One KL figure per level (global, phrase, frame), all finite and non-negative.
+    assert_eq!(evaluation.latent.kl_per_group.len(), 3);
+    assert!(
+        evaluation
+            .latent
+            .kl_per_group
+            .iter()
+            .all(|k| k.is_finite() && *k >= 0.0),
+        "{:?}",
+        evaluation.latent.kl_per_group
+    );
+    assert_eq!(
+        model.conditioning_dims(),
+        preset.audio_vae.model.latent_dims
+    );
+    // Batches hold windows of one clip, so the slowness term was trained on.
+    let regularisers: Vec<f64> = read_metrics(&dir.join("metrics.jsonl"))
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["regulariser"].as_f64())
+        .collect();
+    assert!(
+        !regularisers.is_empty() && regularisers.iter().all(|r| r.is_finite() && *r >= 0.0),
+        "{regularisers:?}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -274,7 +274,7 @@ pub fn write_report(
     let mut table_encoders = vec![metrics.clone()];
     table_encoders.extend(compare.iter().cloned());
     let table = format!(
-        "{}\nKL in nats per window against N(0, I); a dimension is active when the variance of its mean over the windows exceeds 0.01; MIG per factor with the best latent dimension in brackets, latent means in {LATENT_BINS} equal-width bins, factors: {}. Music factors are measured on music windows only.\n",
+        "{}\nKL in nats per window against the encoder's prior (N(0, I) for a flat encoder; for a hierarchical one the global level's learned mixture, counting its component term, and the conditional priors below it); a dimension is active when the variance of its mean over the windows exceeds 0.01; MIG per factor with the best latent dimension in brackets, latent means in {LATENT_BINS} equal-width bins, factors: {}. Music factors are measured on music windows only. Slowness: mean squared distance between the means of windows of one clip (of one section within 1 s), divided by that between any two windows.\n",
         markdown(&table_encoders),
         factor_note(&factors)
     );

@@ -209,7 +209,10 @@ pub fn export_runs(
     }
     export(
         &ModelSet {
-            name: "synesthete default".into(),
+            name: match audio.section.model.hierarchy {
+                Some(_) => "synesthete hierarchical".into(),
+                None => "synesthete default".into(),
+            },
             image_vae: &image.model,
             image_section: &image.section,
             audio_vae: &audio.model,

@@ -115,7 +115,7 @@ fn the_cli_writes_the_report_of_a_run_folder() {
     assert_eq!(report.traversals.len(), 3);
     assert!(report.frames.is_none());
     let table = std::fs::read_to_string(out.join("metrics.md")).unwrap();
-    assert!(table.contains("MIG tempo") && table.contains("KL total"));
+    assert!(table.contains("MIG tempo") && table.contains("| KL (nats) | 10–50 in total |"));
     // The report reads back as a comparison column.
     assert_eq!(read_encoders(&out.join("metrics.json")).unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(&run);

@@ -200,17 +200,24 @@ pub fn factor_note(factors: &[Factor]) -> String {
 /// The table: one row per figure, one column per level of each encoder (and "all levels" for a
 /// multi-level encoder), with the target beside each figure.
 pub fn markdown(encoders: &[EncoderMetrics]) -> String {
-    let columns: Vec<(String, &LevelMetrics)> = encoders
+    // (title, figures, whether the column is a whole encoder: the KL target is for the total,
+    // so one level of several is not marked against it)
+    let columns: Vec<(String, &LevelMetrics, bool)> = encoders
         .iter()
         .flat_map(|e| {
-            e.levels.iter().chain(e.all_levels.as_ref()).map(move |l| {
-                let title = if l.level == e.encoder {
-                    e.encoder.clone()
-                } else {
-                    format!("{} · {}", e.encoder, l.level)
-                };
-                (title, l)
-            })
+            let whole = e.levels.len() == 1;
+            e.levels
+                .iter()
+                .map(move |l| (l, whole))
+                .chain(e.all_levels.as_ref().map(|l| (l, true)))
+                .map(move |(l, whole)| {
+                    let title = if l.level == e.encoder {
+                        e.encoder.clone()
+                    } else {
+                        format!("{} · {}", e.encoder, l.level)
+                    };
+                    (title, l, whole)
+                })
         })
         .collect();
     let mut out = String::new();
@@ -219,25 +226,35 @@ pub fn markdown(encoders: &[EncoderMetrics]) -> String {
     };
     let header = |first: &str, target: &str| {
         let mut cells = vec![first.to_string(), target.to_string()];
-        cells.extend(columns.iter().map(|(t, _)| t.clone()));
+        cells.extend(columns.iter().map(|(t, _, _)| t.clone()));
         cells
     };
     row(header("figure", "target"));
     row(vec!["---".to_string(); columns.len() + 2]);
-    let figure = |name: &str, target: &str, f: &dyn Fn(&LevelMetrics) -> String| {
+    let figure_of_column = |name: &str, target: &str, f: &dyn Fn(&LevelMetrics, bool) -> String| {
         let mut cells = vec![name.to_string(), target.to_string()];
-        cells.extend(columns.iter().map(|(_, l)| f(l)));
+        cells.extend(columns.iter().map(|(_, l, whole)| f(l, *whole)));
         cells
+    };
+    let figure = |name: &str, target: &str, f: &dyn Fn(&LevelMetrics) -> String| {
+        figure_of_column(name, target, &|l, _| f(l))
     };
     let (kl_lo, kl_hi) = KL_TARGET_NATS;
     row(figure("windows", "", &|_| {
         encoders.first().map_or(0, |e| e.windows).to_string()
     }));
     row(figure("latent dimensions", "", &|l| l.dims.to_string()));
-    row(figure("KL total (nats)", "10–50", &|l| {
-        let ok = (kl_lo..=kl_hi).contains(&l.kl_total_nats);
-        format!("{:.1} {}", l.kl_total_nats, mark(ok))
-    }));
+    row(figure_of_column(
+        "KL (nats)",
+        "10–50 in total",
+        &|l, whole| {
+            let ok = (kl_lo..=kl_hi).contains(&l.kl_total_nats);
+            match whole {
+                true => format!("{:.1} {}", l.kl_total_nats, mark(ok)),
+                false => format!("{:.1}", l.kl_total_nats),
+            }
+        },
+    ));
     row(figure("KL per dim, min / median / max", "", &|l| {
         let s = &l.kl_per_dim_spread;
         format!("{:.2} / {:.2} / {:.2}", s.min, s.median, s.max)
@@ -252,7 +269,7 @@ pub fn markdown(encoders: &[EncoderMetrics]) -> String {
     }));
     let factor_names: Vec<String> = columns
         .first()
-        .map(|(_, l)| l.mig.iter().map(|m| m.factor.clone()).collect())
+        .map(|(_, l, _)| l.mig.iter().map(|m| m.factor.clone()).collect())
         .unwrap_or_default();
     for name in &factor_names {
         row(figure(&format!("MIG {name}"), "> 0.2", &|l| match l
@@ -353,6 +370,12 @@ mod tests {
             "| figure | target | flat | hierarchical · coarse | hierarchical · fine | hierarchical · all levels |"
         );
         assert!(table.contains("| MIG parity | > 0.2 |"));
+        // The KL target is for a whole encoder: the single levels of a hierarchy are unmarked.
+        let kl_row = table
+            .lines()
+            .find(|l| l.starts_with("| KL (nats)"))
+            .unwrap();
+        assert_eq!(kl_row.matches('✗').count() + kl_row.matches('✓').count(), 2);
         assert!(
             table
                 .lines()

@@ -6,10 +6,9 @@ mod common;
 
 use synesthete_engine::demo::MonoClip;
 use synesthete_engine::generation::Models;
-use synesthete_engine::generation::render::render_clip;
 use synesthete_engine::params::VisualParams;
 
-use common::{ort_library, repo};
+use common::{load_models, mean_abs_diff, render_frames};
 
 const FPS: f32 = 10.0;
 
@@ -21,43 +20,22 @@ fn render_pad_path(models: &mut Models, steer: f32, a: (f32, f32), b: (f32, f32)
         samples: vec![0.0; 7 * 22_050],
         sample_rate: 22_050,
     };
-    let mut frames = Vec::new();
-    render_clip(
-        models,
-        &clip,
-        FPS,
-        |t| {
-            let (pad_x, pad_y) = if (5.0..6.0).contains(&t) { b } else { a };
-            VisualParams {
-                steps: 8,
-                variation_hz: 0.0,
-                steer,
-                pad_x,
-                pad_y,
-                ..VisualParams::default()
-            }
-        },
-        |_, _, _, frame| {
-            frames.push(frame.to_vec());
-            Ok(())
-        },
-    )
-    .unwrap();
-    frames
-}
-
-fn mean_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
+    render_frames(models, &clip, FPS, |t| {
+        let (pad_x, pad_y) = if (5.0..6.0).contains(&t) { b } else { a };
+        VisualParams {
+            steps: 8,
+            variation_hz: 0.0,
+            steer,
+            pad_x,
+            pad_y,
+            ..VisualParams::default()
+        }
+    })
 }
 
 #[test]
 fn automating_the_pad_moves_frames_measurably_and_reversibly() {
-    if std::env::var_os(synesthete_engine::runtime::ORT_LIB_ENV).is_none() {
-        // SAFETY: set before any other thread starts.
-        unsafe { std::env::set_var(synesthete_engine::runtime::ORT_LIB_ENV, ort_library()) };
-    }
-    let environment = synesthete_engine::runtime::environment(&[]).unwrap();
-    let mut models = Models::load(&repo().join("models"), environment, 2).unwrap();
+    let mut models = load_models("models");
     let map = models
         .latent_map
         .clone()

@@ -244,6 +244,23 @@ mod tests {
     fn shipped_presets_parse_and_validate() {
         Preset::parse(DEFAULT_PRESET).unwrap();
         Preset::parse(TINY_PRESET).unwrap();
+        let hierarchical = Preset::load("hierarchical").unwrap();
+        let hierarchy = hierarchical.audio_vae.model.hierarchy.as_ref().unwrap();
+        assert_eq!(
+            hierarchy.level_dims(hierarchical.audio_vae.model.latent_dims),
+            [16, 16, 32]
+        );
+        assert!(hierarchical.dit.train.init_from.is_some());
+    }
+
+    #[test]
+    fn a_hierarchy_that_leaves_no_phrase_level_is_refused() {
+        let bad = HIERARCHICAL_PRESET.replace("frame_dims = 32", "frame_dims = 48");
+        let err = Preset::parse(&bad).unwrap_err();
+        assert!(
+            err.contains("audio_vae.model") && err.contains("phrase"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::data::dataset::Sample;
 use crate::model::audio_hierarchy::LEVEL_NAMES;
 use crate::model::audio_vae::AudioVae;
 use crate::training::batch;
+use crate::training::diagnostics::standard_normal_kl;
 
 /// Windows encoded per forward pass.
 const BATCH: usize = 64;
@@ -93,7 +94,7 @@ impl LevelLatents {
         let kl = mu
             .iter()
             .zip(&logvar)
-            .map(|(m, lv)| 0.5 * (m * m + lv.exp() - 1.0 - lv))
+            .map(|(m, lv)| standard_normal_kl(*m, *lv))
             .collect();
         let windows = mu.len() / dims.max(1);
         Self {

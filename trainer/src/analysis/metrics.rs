@@ -99,14 +99,16 @@ pub fn level_metrics(
         kl[i % dims.max(1)] += f64::from(*value) / windows;
     }
     let kl_rest = level.kl_rest.iter().map(|&r| f64::from(r)).sum::<f64>() / windows;
-    let slowness_of = |mask: &Option<burn::prelude::Tensor<2>>| {
-        let device = burn::prelude::Device::flex();
-        let mu = burn::prelude::Tensor::<1>::from_floats(level.mu.as_slice(), &device)
-            .reshape([level.samples(), dims]);
-        slowness(mu, mask).map(|t| f64::from(t.into_scalar::<f32>()))
-    };
     let (slowness_clip, slowness_phrase) = match pairs {
-        Some(p) => (slowness_of(&p.same_clip), slowness_of(&p.same_phrase)),
+        Some(p) => {
+            let device = burn::prelude::Device::flex();
+            let mu = burn::prelude::Tensor::<1>::from_floats(level.mu.as_slice(), &device)
+                .reshape([level.samples(), dims]);
+            let slowness_of = |mask: &Option<burn::prelude::Tensor<2>>| {
+                slowness(mu.clone(), mask).map(|t| f64::from(t.into_scalar::<f32>()))
+            };
+            (slowness_of(&p.same_clip), slowness_of(&p.same_phrase))
+        }
         None => (None, None),
     };
     let variance: Vec<f64> = mu_variance_per_dimension(&level.mu, dims)

@@ -227,8 +227,7 @@ pub fn write_report(
         _ => LevelLatents::concatenate("all levels", &levels),
     };
     let whole_metrics = metrics.all_levels.as_ref().unwrap_or(&metrics.levels[0]);
-    let flat = &whole;
-    let (maps, pca_explained) = write_maps(flat, &factors, out_dir, |n| progress.inc(n as u64))?;
+    let (maps, pca_explained) = write_maps(&whole, &factors, out_dir, |n| progress.inc(n as u64))?;
     files.extend(maps);
 
     progress.set_message("traversals");
@@ -237,7 +236,7 @@ pub fn write_report(
     let traversals = write_traversals(
         encoder.model,
         encoder.n_mels,
-        flat,
+        &whole,
         whole_metrics,
         anchor,
         &config.traversal,
@@ -261,8 +260,8 @@ pub fn write_report(
     write_interpolation(
         encoder.model,
         encoder.n_mels,
-        (a, flat.mean(ia)),
-        (b, flat.mean(ib)),
+        (a, whole.mean(ia)),
+        (b, whole.mean(ib)),
         config.interpolation_steps,
         reborrow(&mut frames),
         &interpolation_path,

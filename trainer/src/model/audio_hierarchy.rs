@@ -16,6 +16,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
+use super::layers::logvar_head;
+
 /// Names of the levels, slowest first (the order of their columns in `mu`).
 pub const LEVEL_NAMES: [&str; 3] = ["global", "phrase", "frame"];
 
@@ -82,21 +84,12 @@ impl HierarchyConfig {
         let [channels, mels, _] = bottleneck;
         let pooled = channels * mels;
         let recent = pooled * self.frame_columns;
-        let logvar_head = |inputs: usize, outputs: usize| {
-            let mut head = LinearConfig::new(inputs, outputs).init(device);
-            head.bias = Some(super::layers::constant_bias(
-                outputs,
-                super::layers::LOGVAR_INIT_BIAS,
-                device,
-            ));
-            head
-        };
         let k = self.mixture_components;
         Hierarchy {
             global_mu: LinearConfig::new(pooled, global).init(device),
-            global_logvar: logvar_head(pooled, global),
+            global_logvar: logvar_head(pooled, global, device),
             frame_mu: LinearConfig::new(recent, frame).init(device),
-            frame_logvar: logvar_head(recent, frame),
+            frame_logvar: logvar_head(recent, frame, device),
             global_prior: MixturePrior {
                 means: Param::from_tensor(Tensor::random(
                     [k, global],

@@ -9,7 +9,7 @@ use burn::tensor::activation::silu;
 
 use super::BetaVae;
 use super::audio_hierarchy::{Hierarchy, HierarchyConfig, PriorKl};
-use super::layers::{LOGVAR_INIT_BIAS, constant_bias, conv, sample_latent, upsample2};
+use super::layers::{conv, logvar_head, sample_latent, upsample2};
 use crate::training::slowness::{PairMasks, slowness};
 
 #[derive(Config, Debug, PartialEq)]
@@ -90,11 +90,7 @@ impl AudioVaeConfig {
         AudioVae {
             down,
             mu: LinearConfig::new(flat, head_dims).init(device),
-            logvar: {
-                let mut head = LinearConfig::new(flat, head_dims).init(device);
-                head.bias = Some(constant_bias(head_dims, LOGVAR_INIT_BIAS, device));
-                head
-            },
+            logvar: logvar_head(flat, head_dims, device),
             hierarchy,
             decoder_in: LinearConfig::new(self.latent_dims, flat).init(device),
             up,

@@ -41,6 +41,13 @@ pub fn sample_latent<const D: usize>(mu: Tensor<D>, logvar: Tensor<D>) -> Tensor
 /// from the start while the KL term is free to raise the variance later.
 pub const LOGVAR_INIT_BIAS: f32 = -6.0;
 
+/// A linear log-variance head whose bias starts at [`LOGVAR_INIT_BIAS`].
+pub fn logvar_head(inputs: usize, outputs: usize, device: &Device) -> burn::nn::Linear {
+    let mut head = burn::nn::LinearConfig::new(inputs, outputs).init(device);
+    head.bias = Some(constant_bias(outputs, LOGVAR_INIT_BIAS, device));
+    head
+}
+
 /// A bias parameter of `len` values all equal to `value`.
 pub fn constant_bias(len: usize, value: f32, device: &Device) -> burn::module::Param<Tensor<1>> {
     burn::module::Param::from_tensor(Tensor::full([len], value, device))

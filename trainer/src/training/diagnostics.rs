@@ -2,12 +2,17 @@
 //! dimension (to a standard normal here, or as the model's own prior gives it), raw and
 //! free-bits KL, active dimensions, mu/logvar statistics. Computed on the host.
 
+/// KL(N(mu, e^logvar) || N(0, 1)) of one dimension of one sample, in nats.
+pub fn standard_normal_kl(mu: f32, logvar: f32) -> f32 {
+    0.5 * (mu * mu + logvar.exp() - 1.0 - logvar)
+}
+
 /// Mean over a batch of KL(q(z_d|x) || N(0, 1)) for one dimension, in nats.
 pub fn kl_per_dimension(mu: &[f32], logvar: &[f32], dims: usize) -> Vec<f32> {
     let batch = mu.len() / dims.max(1);
     let mut kl = vec![0.0f32; dims];
     for (i, (m, lv)) in mu.iter().zip(logvar).enumerate() {
-        kl[i % dims] += 0.5 * (m * m + lv.exp() - 1.0 - lv);
+        kl[i % dims] += standard_normal_kl(*m, *lv);
     }
     kl.iter_mut().for_each(|k| *k /= batch.max(1) as f32);
     kl

@@ -1,6 +1,7 @@
-//! `trainer pipeline`: data -> image VAE -> audio encoder -> DiT and regression baseline ->
-//! export -> evaluation -> demo video, each stage resuming from its run directory (a finished
-//! stage only reloads its result), so an interrupted pipeline picks up where it stopped.
+//! `trainer pipeline`: data -> image VAE (and its sharp decoder) -> audio encoder -> DiT and
+//! regression baseline -> export -> evaluation -> demo video, each stage resuming from its run
+//! directory (a finished stage only reloads its result), so an interrupted pipeline picks up
+//! where it stopped.
 
 use std::path::Path;
 
@@ -28,11 +29,20 @@ pub fn run(
 ) -> anyhow::Result<PipelineOutput> {
     let eval_config = &preset.eval;
     let image_run = runs.join("image_vae");
+    let sharp_run = runs.join("image_vae_sharp");
     let audio_run = runs.join("audio_vae");
     let dit_run = runs.join("dit");
     let regression_run = runs.join("regression");
     stage("image VAE");
     tasks::train_image_vae(preset, &image_run)?;
+    // The DiT learns the encoder's latents, which the sharp decoder leaves as they are.
+    let decoder_run = if preset.sharp_decoder.is_some() {
+        stage("sharp decoder");
+        tasks::train_sharp_decoder(preset, &image_run, &sharp_run)?;
+        &sharp_run
+    } else {
+        &image_run
+    };
     stage("audio encoder");
     tasks::train_audio_vae(preset, &audio_run)?;
     let autoencoders = Autoencoders::load(&image_run, &audio_run)?;
@@ -48,7 +58,7 @@ pub fn run(
     stage("export");
     export_runs(
         &TrainedRuns {
-            image: &image_run,
+            image: decoder_run,
             audio: &audio_run,
             dit: Some(&dit_run),
         },

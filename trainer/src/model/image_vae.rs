@@ -162,4 +162,14 @@ impl BetaVae for ImageVae {
             logvar.flatten(1, 3),
         )
     }
+
+    fn with_frozen_encoder(self) -> anyhow::Result<Self> {
+        Ok(Self {
+            down: self.down.no_grad(),
+            encoder_res: self.encoder_res.no_grad(),
+            mu: self.mu.no_grad(),
+            logvar: self.logvar.no_grad(),
+            ..self
+        })
+    }
 }

@@ -32,6 +32,14 @@ pub trait BetaVae: burn::module::Module {
     fn regulariser(&self, _mu: Tensor<2>, _pairs: &PairMasks) -> Option<Tensor<1>> {
         None
     }
+
+    /// The model with its encoder's weights frozen, for training the decoder alone.
+    fn with_frozen_encoder(self) -> anyhow::Result<Self>
+    where
+        Self: Sized,
+    {
+        anyhow::bail!("freeze_encoder: this model cannot train its decoder alone")
+    }
 }
 
 /// Per-dimension KL(N(mu, e^logvar) || N(0, 1)); nothing outside the dimensions.

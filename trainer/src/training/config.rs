@@ -32,6 +32,23 @@ pub struct VaeTrainConfig {
     /// Train on random square crops of this size (images only; >= the input size means none).
     #[serde(default = "no_crop")]
     pub crop_size: usize,
+    /// Fine-tune: start from the weights of this finished run (same model configuration).
+    /// In `[sharp_decoder]`, the image VAE run it fine-tunes (the pipeline sets its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<std::path::PathBuf>,
+    /// Train the decoder only. The encoder, and with it the latent space, stays as `init_from`
+    /// left it, so a DiT trained on those latents still fits the new decoder.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub freeze_encoder: bool,
+    /// Weight of the detail loss (`training::detail_loss`): the reconstruction's local
+    /// high-frequency energy should match the input's. MSE alone rewards blurring detail whose
+    /// exact place is uncertain; this term rewards drawing it with the data's crispness.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub detail_weight: f32,
+}
+
+fn is_zero(value: &f32) -> bool {
+    *value == 0.0
 }
 
 fn constant_lr() -> f64 {
@@ -73,6 +90,15 @@ impl VaeTrainConfig {
             || self.checkpoint_every == 0
         {
             return Err("free_bits must be >= 0 and the *_every intervals positive".into());
+        }
+        if !(self.detail_weight >= 0.0 && self.detail_weight.is_finite()) {
+            return Err(format!("detail_weight {} must be >= 0", self.detail_weight));
+        }
+        if self.freeze_encoder && self.init_from.is_none() {
+            return Err(
+                "freeze_encoder needs init_from: a frozen encoder must come from a trained run"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -151,6 +177,10 @@ pub struct Preset {
     pub image_vae: ImageVaeSection,
     pub audio_vae: AudioVaeSection,
     pub dit: DitSection,
+    /// Optional second image stage: the finished image VAE's decoder fine-tuned alone (its
+    /// `init_from` is that run; `freeze_encoder` must be true, so the DiT's latent space stays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharp_decoder: Option<VaeTrainConfig>,
     /// Settings of `trainer eval` and of the pipeline's evaluation stage.
     #[serde(default)]
     pub eval: crate::eval::EvalConfig,
@@ -168,7 +198,7 @@ impl Preset {
         Ok(preset)
     }
 
-    /// `default`, `tiny`, or a path to a TOML file.
+    /// `default`, `tiny`, `hierarchical`, or a path to a TOML file.
     pub fn load(name_or_path: &str) -> Result<Self, String> {
         match name_or_path {
             "default" => Self::parse(DEFAULT_PRESET),
@@ -207,6 +237,14 @@ impl Preset {
             .train
             .validate()
             .map_err(|e| format!("dit.train: {e}"))?;
+        if let Some(sharp) = &self.sharp_decoder {
+            sharp
+                .validate()
+                .map_err(|e| format!("sharp_decoder: {e}"))?;
+            if !sharp.freeze_encoder {
+                return Err("sharp_decoder: freeze_encoder must be true (a new encoder would change the latent space the DiT learned)".into());
+            }
+        }
         let dit = &self.dit.model;
         if dit.latent_channels != self.image_vae.model.latent_channels
             || dit.audio_dims != self.audio_vae.model.latent_dims
@@ -251,6 +289,32 @@ mod tests {
             [16, 16, 32]
         );
         assert!(hierarchical.dit.train.init_from.is_some());
+        let default = Preset::parse(DEFAULT_PRESET).unwrap();
+        let sharp = default.sharp_decoder.as_ref().unwrap();
+        assert!(sharp.freeze_encoder && sharp.detail_weight > 0.0);
+        assert!(Preset::parse(TINY_PRESET).unwrap().sharp_decoder.is_some());
+    }
+
+    #[test]
+    fn a_frozen_encoder_needs_a_run_to_come_from() {
+        let bad = DEFAULT_PRESET.replace("init_from = ", "# init_from = ");
+        let err = Preset::parse(&bad).unwrap_err();
+        assert!(
+            err.contains("sharp_decoder") && err.contains("init_from"),
+            "{err}"
+        );
+        let unfrozen = DEFAULT_PRESET.replace("freeze_encoder = true", "freeze_encoder = false");
+        assert!(
+            Preset::parse(&unfrozen)
+                .unwrap_err()
+                .contains("latent space the DiT learned")
+        );
+        let negative = DEFAULT_PRESET.replace("detail_weight = 2.0", "detail_weight = -1.0");
+        assert!(
+            Preset::parse(&negative)
+                .unwrap_err()
+                .contains("detail_weight")
+        );
     }
 
     #[test]

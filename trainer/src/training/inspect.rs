@@ -1,4 +1,5 @@
-//! Reconstruction sheets and per-family PSNR of a trained image VAE on held-out frames.
+//! Reconstruction sheets and per-family PSNR and sharpness of a trained image VAE on held-out
+//! frames.
 
 use std::path::Path;
 
@@ -10,24 +11,28 @@ use super::vae_loop::heldout_samples;
 use crate::data::dataset::DataConfig;
 use crate::data::preview::blit;
 use crate::data::visualizers::{ALL_FAMILIES, Frame, SIZE};
+use crate::eval::metrics::sharpness;
 use crate::model::BetaVae;
 use crate::model::image_vae::ImageVae;
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct FamilyPsnr {
+pub struct FamilyFidelity {
     pub family: &'static str,
     pub frames: usize,
     pub psnr_db: f32,
+    /// Mean sharpness (variance of the Laplacian) of the reconstructions ÷ the frames'.
+    pub sharpness_ratio: f64,
 }
 
-/// Writes `sheet` (top row held-out frames, bottom row reconstructions from the mean) and
-/// returns the PSNR per visualizer family and overall.
+/// Writes `sheet` (top row held-out frames, bottom row their reconstructions from the mean;
+/// the first two frames of each family present, so every family is seen) and returns the
+/// PSNR and sharpness per visualizer family, then overall.
 pub fn reconstruction_report(
     model: &ImageVae,
     data: &DataConfig,
     count: usize,
     sheet: &Path,
-) -> anyhow::Result<(Vec<FamilyPsnr>, f32)> {
+) -> anyhow::Result<(Vec<FamilyFidelity>, FamilyFidelity)> {
     let device = Device::flex();
     let samples = heldout_samples(data, count);
     let mut reconstructions = Vec::with_capacity(samples.len());
@@ -39,51 +44,59 @@ pub fn reconstruction_report(
                 .map(|c| Frame { data: c.to_vec() }),
         );
     }
-    let columns = samples.len().min(16);
-    let mut image = image::RgbImage::new((columns * SIZE) as u32, (2 * SIZE) as u32);
-    for (i, (sample, recon)) in samples
+    let pairs: Vec<(&Frame, &Frame)> = samples
         .iter()
+        .map(|s| &s.image)
         .zip(&reconstructions)
-        .take(columns)
-        .enumerate()
-    {
-        blit(&mut image, &sample.image, i * SIZE, 0);
+        .collect();
+    let shown: Vec<_> = ALL_FAMILIES
+        .iter()
+        .flat_map(|&family| {
+            pairs
+                .iter()
+                .zip(&samples)
+                .filter(move |(_, s)| s.family == family)
+                .map(|(pair, _)| *pair)
+                .take(2)
+        })
+        .collect();
+    let mut image = image::RgbImage::new((shown.len() * SIZE) as u32, (2 * SIZE) as u32);
+    for (i, (original, recon)) in shown.iter().enumerate() {
+        blit(&mut image, original, i * SIZE, 0);
         blit(&mut image, recon, i * SIZE, SIZE);
     }
     image.save(sheet)?;
-    let all_original: Vec<f32> = samples
-        .iter()
-        .flat_map(|s| s.image.data.iter().copied())
-        .collect();
-    let all_recon: Vec<f32> = reconstructions
-        .iter()
-        .flat_map(|r| r.data.iter().copied())
-        .collect();
     let per_family = ALL_FAMILIES
         .iter()
         .filter_map(|&family| {
-            let pairs: Vec<_> = samples
+            let of_family: Vec<_> = pairs
                 .iter()
-                .zip(&reconstructions)
-                .filter(|(s, _)| s.family == family)
+                .zip(&samples)
+                .filter(|(_, s)| s.family == family)
+                .map(|(pair, _)| *pair)
                 .collect();
-            if pairs.is_empty() {
-                return None;
-            }
-            let original: Vec<f32> = pairs
-                .iter()
-                .flat_map(|(s, _)| s.image.data.iter().copied())
-                .collect();
-            let recon: Vec<f32> = pairs
-                .iter()
-                .flat_map(|(_, r)| r.data.iter().copied())
-                .collect();
-            Some(FamilyPsnr {
-                family: family.name(),
-                frames: pairs.len(),
-                psnr_db: psnr(&recon, &original, 1.0),
-            })
+            (!of_family.is_empty()).then(|| fidelity(family.name(), &of_family))
         })
         .collect();
-    Ok((per_family, psnr(&all_recon, &all_original, 1.0)))
+    Ok((per_family, fidelity("overall", &pairs)))
+}
+
+/// PSNR and sharpness ratio of (original, reconstruction) pairs.
+fn fidelity(family: &'static str, pairs: &[(&Frame, &Frame)]) -> FamilyFidelity {
+    let original: Vec<f32> = pairs
+        .iter()
+        .flat_map(|(o, _)| o.data.iter().copied())
+        .collect();
+    let recon: Vec<f32> = pairs
+        .iter()
+        .flat_map(|(_, r)| r.data.iter().copied())
+        .collect();
+    let original_sharpness: f64 = pairs.iter().map(|(o, _)| sharpness(&o.data)).sum();
+    let recon_sharpness: f64 = pairs.iter().map(|(_, r)| sharpness(&r.data)).sum();
+    FamilyFidelity {
+        family,
+        frames: pairs.len(),
+        psnr_db: psnr(&recon, &original, 1.0),
+        sharpness_ratio: recon_sharpness / original_sharpness.max(1e-12),
+    }
 }

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod checkpoint;
 pub mod conditioning;
 pub mod config;
+pub mod detail_loss;
 pub mod diagnostics;
 pub mod dit_loop;
 pub mod inspect;

@@ -24,11 +24,28 @@ pub fn train_image_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Image
             config_json: serde_json::to_value(section)?,
             peak: 1.0,
             kl_groups: KlGroups::Equal(section.model.latent_channels),
+            rgb_frames: true,
         },
         |device| section.model.init(device),
         |samples, device| batch::image_crops(samples, section.train.crop_size, device),
         batch::images,
     )
+}
+
+/// The preset's `[sharp_decoder]` stage: the decoder of the finished image VAE run `image_run`
+/// fine-tuned alone into `out_dir`. `None` when the preset has no such stage.
+pub fn train_sharp_decoder(
+    preset: &Preset,
+    image_run: &Path,
+    out_dir: &Path,
+) -> anyhow::Result<Option<(ImageVae, Evaluation)>> {
+    let Some(sharp) = &preset.sharp_decoder else {
+        return Ok(None);
+    };
+    let mut stage = preset.clone();
+    stage.image_vae.train = sharp.clone();
+    stage.image_vae.train.init_from = Some(image_run.to_path_buf());
+    train_image_vae(&stage, out_dir).map(Some)
 }
 
 pub fn train_audio_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(AudioVae, Evaluation)> {
@@ -48,6 +65,7 @@ pub fn train_audio_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Audio
                 }
                 None => KlGroups::Equal(1),
             },
+            rgb_frames: false,
         },
         |device| section.model.init(device),
         move |samples, device| batch::mels(samples, n_mels, device),

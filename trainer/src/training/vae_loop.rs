@@ -11,11 +11,13 @@ use burn::prelude::*;
 use super::batch::to_vec;
 use super::checkpoint::{self, Progress};
 use super::config::VaeTrainConfig;
+use super::detail_loss::detail_loss;
 use super::diagnostics::{KlFigures, KlGroups, LatentStats, latent_stats, psnr};
 use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
 use super::slowness::PairMasks;
 use crate::data::dataset::{DataConfig, Sample, samples_for_clip};
+use crate::eval::metrics::sharpness;
 use crate::model::BetaVae;
 
 /// Held-out clips come from seeds far beyond any training stream.
@@ -55,12 +57,18 @@ pub struct VaeRun<'a> {
     pub peak: f32,
     /// Groups for per-group KL (latent channels for the image VAE, levels for a hierarchy).
     pub kl_groups: KlGroups,
+    /// Whether the samples are RGB frames, whose reconstructions' sharpness is measured.
+    pub rgb_frames: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Evaluation {
     pub step: usize,
     pub heldout_psnr_db: f32,
+    /// Mean variance of the Laplacian of the reconstructions ÷ that of the held-out frames (the
+    /// evaluation suite's sharpness; RGB runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharpness_ratio: Option<f64>,
     pub latent: LatentStats,
 }
 
@@ -87,7 +95,16 @@ where
         mut optim,
         start,
         mut log,
-    } = run_files::open(run.name, run.out_dir, &run.config_json, init(&device))?;
+    } = run_files::open(
+        run.name,
+        run.out_dir,
+        &run.config_json,
+        initial_model(init(&device), run.train)?,
+    )?;
+    if run.train.freeze_encoder {
+        // After `open`: a resumed checkpoint's parameters come back trainable.
+        model = model.with_frozen_encoder()?;
+    }
     let heldout = heldout_samples(run.data, run.train.eval_samples);
     let heldout_x = to_eval_tensor(&heldout, &base);
     let heldout_host = to_vec(heldout_x.clone());
@@ -101,6 +118,7 @@ where
             run.peak,
             run.train.free_bits,
             &run.kl_groups,
+            run.rgb_frames,
             step,
         )
     };
@@ -115,7 +133,7 @@ where
         let x = to_train_tensor(&batch, &device);
         let elements: usize = x.dims()[1..].iter().product();
         let (recon, mu, logvar) = model.forward_train(x.clone());
-        let mse = (recon - x).square().mean();
+        let mse = (recon.clone() - x.clone()).square().mean();
         let prior_kl = model.prior_kl(mu.clone(), logvar);
         let kl_per_dim = prior_kl.per_dim.mean_dim(0);
         let kl_rest = prior_kl.rest.mean();
@@ -123,6 +141,10 @@ where
             kl_per_dim.clone().clamp_min(run.train.free_bits).sum() + kl_rest.clone();
         let beta = run.train.beta.at(step);
         let mut loss = mse.clone() + kl_free_bits.clone().mul_scalar(beta / elements as f32);
+        let detail = (run.train.detail_weight > 0.0).then(|| detail_loss(recon, x));
+        if let Some(detail) = &detail {
+            loss = loss + detail.clone().mul_scalar(run.train.detail_weight);
+        }
         let regulariser = model.regulariser(mu, &PairMasks::of(&batch, &device));
         if let Some(term) = &regulariser {
             loss = loss + term.clone();
@@ -146,6 +168,7 @@ where
                 "psnr_db": 10.0 * (run.peak * run.peak / mse_value.max(1e-12)).log10(),
                 "kl_raw": (kl_per_dim.sum() + kl_rest).into_scalar::<f32>(), "kl_free_bits": kl_free_bits.into_scalar::<f32>(),
                 "regulariser": regulariser.map(|t| t.into_scalar::<f32>()),
+                "detail": detail.map(|t| t.into_scalar::<f32>()),
                 "beta": beta, "learning_rate": learning_rate, "ms_per_step": ms_per_step,
             });
             log.write(&record)?;
@@ -157,8 +180,12 @@ where
         if done % run.train.eval_every == 0 || done == run.train.steps {
             last_eval = evaluate_at(&model, done);
             log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
+            let sharpness = last_eval
+                .sharpness_ratio
+                .map(|ratio| format!(", sharpness {:.1}% of the data's", ratio * 100.0))
+                .unwrap_or_default();
             progress.println(format!(
-                "{} step {done}: held-out PSNR {:.2} dB, KL {:.1} nats, active {}/{}",
+                "{} step {done}: held-out PSNR {:.2} dB{sharpness}, KL {:.1} nats, active {}/{}",
                 run.name,
                 last_eval.heldout_psnr_db,
                 last_eval.latent.kl_raw,
@@ -184,6 +211,20 @@ where
     Ok((trained, last_eval))
 }
 
+/// The weights a run starts from: fresh, or the finished run `init_from` names.
+fn initial_model<M: BetaVae>(fresh: M, train: &VaeTrainConfig) -> anyhow::Result<M> {
+    let Some(run) = &train.init_from else {
+        return Ok(fresh);
+    };
+    let path = run.join("model.bpk");
+    fresh.try_load_file(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot fine-tune from {}: {e:?} (it must be a finished run of the same model configuration)",
+            path.display()
+        )
+    })
+}
+
 fn evaluate<M: BetaVae>(
     model: &M,
     x: &Tensor<4>,
@@ -191,6 +232,7 @@ fn evaluate<M: BetaVae>(
     peak: f32,
     free_bits: f32,
     groups: &KlGroups,
+    rgb_frames: bool,
     step: usize,
 ) -> Evaluation {
     let (recon, mu, logvar) = model.forward_mean(x.clone());
@@ -199,10 +241,17 @@ fn evaluate<M: BetaVae>(
         per_dim: to_vec(prior_kl.per_dim.mean_dim(0)),
         rest: prior_kl.rest.mean().into_scalar(),
     };
+    let [batch, ..] = x.dims();
     let recon = to_vec(recon);
     Evaluation {
         step,
         heldout_psnr_db: psnr(&recon, x_host, peak),
+        sharpness_ratio: rgb_frames.then(|| {
+            let frame = x_host.len() / batch;
+            let mean_sharpness =
+                |frames: &[f32]| frames.chunks(frame).map(sharpness).sum::<f64>() / batch as f64;
+            mean_sharpness(&recon) / mean_sharpness(x_host).max(1e-12)
+        }),
         latent: latent_stats(&to_vec(mu), &to_vec(logvar), &kl, free_bits, groups),
     }
 }

@@ -35,7 +35,7 @@ pub struct ExportArgs {
     /// against before training).
     #[arg(long)]
     random: bool,
-    /// Preset for `--random` (`default`, `tiny` or a TOML file); also the data settings.
+    /// Preset for `--random`, also the data settings: a preset name (`default`, `tiny`, `hierarchical`) or a TOML file.
     #[arg(long, default_value = "default")]
     preset: String,
 }

@@ -50,6 +50,12 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
     let manifest = Manifest::load(&models_dir).unwrap();
     assert!(manifest.diffusion.is_some() && manifest.graphs.contains_key("dit"));
     assert!(manifest.evaluation["generation"]["scores"].is_array());
+    // The exported decoder is the sharp-decoder stage's, and its sharpness is recorded.
+    assert_eq!(
+        manifest.training["image_vae"]["train"]["freeze_encoder"],
+        true
+    );
+    assert!(manifest.evaluation["image_vae"]["sharpness_ratio"].is_number());
     let mut models = Models::load(&models_dir, env, 1).unwrap();
     let mel = vec![-0.5; manifest.features.n_mels * manifest.context_frames];
     let audio = models.encode_audio(&mel, 1).unwrap();
@@ -76,15 +82,16 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
             .lines()
             .count()
     };
-    let before: Vec<usize> = ["image_vae", "audio_vae", "dit", "regression"]
-        .iter()
-        .map(|r| lines(r))
-        .collect();
+    let stages = [
+        "image_vae",
+        "image_vae_sharp",
+        "audio_vae",
+        "dit",
+        "regression",
+    ];
+    let before: Vec<usize> = stages.iter().map(|r| lines(r)).collect();
     synesthete_trainer::pipeline::run(&preset, &runs, &models_dir, env).unwrap();
-    let after: Vec<usize> = ["image_vae", "audio_vae", "dit", "regression"]
-        .iter()
-        .map(|r| lines(r))
-        .collect();
+    let after: Vec<usize> = stages.iter().map(|r| lines(r)).collect();
     assert_eq!(before, after);
     std::fs::remove_dir_all(root).unwrap();
 }

@@ -104,21 +104,6 @@ fn per_sample(values: Vec<f32>, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(values, [size, 1, 1, 1]), device)
 }
 
-/// A fresh DiT, or the finished run `init_from` names for fine-tuning.
-fn initial_model(section: &DitSection, device: &Device) -> anyhow::Result<Dit> {
-    let model = section.model.init(device);
-    let Some(run) = &section.train.init_from else {
-        return Ok(model);
-    };
-    let path = run.join("model.bpk");
-    model.try_load_file(&path).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot fine-tune from {}: {e:?} (it must be a finished run of the same DiT configuration)",
-            path.display()
-        )
-    })
-}
-
 /// The objective's MSE on one batch.
 fn loss(
     model: &Dit,
@@ -188,7 +173,10 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         run.name,
         run.out_dir,
         &config_json,
-        initial_model(section, &device)?,
+        run_files::initial_model(
+            section.model.init(&device),
+            section.train.init_from.as_deref(),
+        )?,
     )?;
     let alphas = train.schedule.alphas_cumprod();
 

@@ -51,6 +51,21 @@ pub fn open<M: Module>(
     })
 }
 
+/// The weights a run starts from: `fresh`, or those of the finished run `init_from` names
+/// (fine-tuning; it must have the same model configuration).
+pub fn initial_model<M: Module>(fresh: M, init_from: Option<&Path>) -> anyhow::Result<M> {
+    let Some(run) = init_from else {
+        return Ok(fresh);
+    };
+    let path = run.join("model.bpk");
+    fresh.try_load_file(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot fine-tune from {}: {e:?} (it must be a finished run of the same model configuration)",
+            path.display()
+        )
+    })
+}
+
 /// The training stream of a run resumed at `start`: it starts on clips the run has not seen
 /// rather than replaying the first ones.
 pub fn stream_from(data: &DataConfig, start: usize, batch_size: usize) -> DataStream {

@@ -99,7 +99,7 @@ where
         run.name,
         run.out_dir,
         &run.config_json,
-        initial_model(init(&device), run.train)?,
+        run_files::initial_model(init(&device), run.train.init_from.as_deref())?,
     )?;
     if run.train.freeze_encoder {
         // After `open`: a resumed checkpoint's parameters come back trainable.
@@ -209,20 +209,6 @@ where
     progress.finish();
     let trained = run_files::finish(run.name, run.out_dir, model, &last_eval)?;
     Ok((trained, last_eval))
-}
-
-/// The weights a run starts from: fresh, or the finished run `init_from` names.
-fn initial_model<M: BetaVae>(fresh: M, train: &VaeTrainConfig) -> anyhow::Result<M> {
-    let Some(run) = &train.init_from else {
-        return Ok(fresh);
-    };
-    let path = run.join("model.bpk");
-    fresh.try_load_file(&path).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot fine-tune from {}: {e:?} (it must be a finished run of the same model configuration)",
-            path.display()
-        )
-    })
 }
 
 fn evaluate<M: BetaVae>(

@@ -110,18 +110,8 @@ where
     let heldout_host = to_vec(heldout_x.clone());
     let mut stream = run_files::stream_from(run.data, start, run.train.batch_size);
     let progress = super::progress::bar(run.name, run.train.steps, start);
-    let evaluate_at = |model: &M, step: usize| {
-        evaluate(
-            &model.valid(),
-            &heldout_x,
-            &heldout_host,
-            run.peak,
-            run.train.free_bits,
-            &run.kl_groups,
-            run.rgb_frames,
-            step,
-        )
-    };
+    let evaluate_at =
+        |model: &M, step: usize| evaluate(&model.valid(), &heldout_x, &heldout_host, &run, step);
     let mut last_eval = evaluate_at(&model, start);
     if start == 0 {
         // The untrained baseline, so every curve starts from where training did.
@@ -215,10 +205,7 @@ fn evaluate<M: BetaVae>(
     model: &M,
     x: &Tensor<4>,
     x_host: &[f32],
-    peak: f32,
-    free_bits: f32,
-    groups: &KlGroups,
-    rgb_frames: bool,
+    run: &VaeRun,
     step: usize,
 ) -> Evaluation {
     let (recon, mu, logvar) = model.forward_mean(x.clone());
@@ -231,13 +218,19 @@ fn evaluate<M: BetaVae>(
     let recon = to_vec(recon);
     Evaluation {
         step,
-        heldout_psnr_db: psnr(&recon, x_host, peak),
-        sharpness_ratio: rgb_frames.then(|| {
+        heldout_psnr_db: psnr(&recon, x_host, run.peak),
+        sharpness_ratio: run.rgb_frames.then(|| {
             let frame = x_host.len() / batch;
             let mean_sharpness =
                 |frames: &[f32]| frames.chunks(frame).map(sharpness).sum::<f64>() / batch as f64;
             mean_sharpness(&recon) / mean_sharpness(x_host).max(1e-12)
         }),
-        latent: latent_stats(&to_vec(mu), &to_vec(logvar), &kl, free_bits, groups),
+        latent: latent_stats(
+            &to_vec(mu),
+            &to_vec(logvar),
+            &kl,
+            run.train.free_bits,
+            &run.kl_groups,
+        ),
     }
 }

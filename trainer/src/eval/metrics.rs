@@ -33,6 +33,18 @@ pub fn sharpness(frame: &[f32]) -> f64 {
     mean_var(laplacian).1
 }
 
+/// Mean sharpness of `frames` ÷ that of `reference` (1: as crisp; the image VAE's diagnostics).
+pub fn sharpness_ratio<'a>(
+    frames: impl IntoIterator<Item = &'a [f32]>,
+    reference: impl IntoIterator<Item = &'a [f32]>,
+) -> f64 {
+    let mean = |frames: &mut dyn Iterator<Item = &'a [f32]>| {
+        let (sum, count) = frames.fold((0.0, 0usize), |(sum, n), f| (sum + sharpness(f), n + 1));
+        sum / count.max(1) as f64
+    };
+    mean(&mut frames.into_iter()) / mean(&mut reference.into_iter()).max(1e-12)
+}
+
 /// Colourfulness (Hasler & Süsstrunk 2003) on [0, 1] RGB: σ_rgyb + 0.3·μ_rgyb with
 /// rg = R − G and yb = (R + G)/2 − B. Grey images score 0.
 pub fn colourfulness(frame: &[f32]) -> f64 {
@@ -144,6 +156,18 @@ mod tests {
         // Blurring (averaging with a shifted copy) lowers it.
         let blurred = image(|_, r, c| 0.5 * ((r + c) % 2) as f32 + 0.25);
         assert!(sharpness(&blurred) < sharpness(&checker));
+    }
+
+    #[test]
+    fn sharpness_ratio_compares_mean_sharpness() {
+        let checker = image(|_, r, c| ((r + c) % 2) as f32);
+        // Half the contrast: a quarter of the Laplacian's variance.
+        let faint = image(|_, r, c| 0.5 * ((r + c) % 2) as f32 + 0.25);
+        let flat = image(|_, _, _| 0.4);
+        let frames = [faint.as_slice(), flat.as_slice()];
+        let reference = [checker.as_slice(), checker.as_slice()];
+        assert!((sharpness_ratio(frames, reference) - 0.125).abs() < 1e-9);
+        assert!((sharpness_ratio([checker.as_slice()], [checker.as_slice()]) - 1.0).abs() < 1e-12);
     }
 
     #[test]

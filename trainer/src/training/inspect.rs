@@ -11,7 +11,7 @@ use super::vae_loop::heldout_samples;
 use crate::data::dataset::DataConfig;
 use crate::data::preview::blit;
 use crate::data::visualizers::{ALL_FAMILIES, Frame, SIZE};
-use crate::eval::metrics::sharpness;
+use crate::eval::metrics::sharpness_ratio;
 use crate::model::BetaVae;
 use crate::model::image_vae::ImageVae;
 
@@ -91,12 +91,13 @@ fn fidelity(family: &'static str, pairs: &[(&Frame, &Frame)]) -> FamilyFidelity 
         .iter()
         .flat_map(|(_, r)| r.data.iter().copied())
         .collect();
-    let original_sharpness: f64 = pairs.iter().map(|(o, _)| sharpness(&o.data)).sum();
-    let recon_sharpness: f64 = pairs.iter().map(|(_, r)| sharpness(&r.data)).sum();
     FamilyFidelity {
         family,
         frames: pairs.len(),
         psnr_db: psnr(&recon, &original, 1.0),
-        sharpness_ratio: recon_sharpness / original_sharpness.max(1e-12),
+        sharpness_ratio: sharpness_ratio(
+            pairs.iter().map(|(_, r)| r.data.as_slice()),
+            pairs.iter().map(|(o, _)| o.data.as_slice()),
+        ),
     }
 }

@@ -17,7 +17,7 @@ use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
 use super::slowness::PairMasks;
 use crate::data::dataset::{DataConfig, Sample, samples_for_clip};
-use crate::eval::metrics::sharpness;
+use crate::eval::metrics::sharpness_ratio;
 use crate::model::BetaVae;
 
 /// Held-out clips come from seeds far beyond any training stream.
@@ -221,9 +221,7 @@ fn evaluate<M: BetaVae>(
         heldout_psnr_db: psnr(&recon, x_host, run.peak),
         sharpness_ratio: run.rgb_frames.then(|| {
             let frame = x_host.len() / batch;
-            let mean_sharpness =
-                |frames: &[f32]| frames.chunks(frame).map(sharpness).sum::<f64>() / batch as f64;
-            mean_sharpness(&recon) / mean_sharpness(x_host).max(1e-12)
+            sharpness_ratio(recon.chunks(frame), x_host.chunks(frame))
         }),
         latent: latent_stats(
             &to_vec(mu),

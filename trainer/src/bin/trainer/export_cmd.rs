@@ -22,12 +22,14 @@ pub struct ExportArgs {
     /// Run directory of the trained DiT; without it the set has no DiT (and cannot generate).
     #[arg(long)]
     dit_run: Option<PathBuf>,
-    /// DDIM steps to recommend in the manifest (what the evaluation measured).
-    #[arg(long, default_value_t = 4)]
-    steps: usize,
-    /// Classifier-free guidance scale to recommend in the manifest.
-    #[arg(long, default_value_t = 2.0)]
-    guidance: f32,
+    /// DDIM steps to recommend in the manifest (default: the preset's `eval.steps`, what the
+    /// evaluation measures).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Classifier-free guidance scale to recommend in the manifest (default: the preset's
+    /// `eval.guidance`).
+    #[arg(long)]
+    guidance: Option<f32>,
     /// Output folder (the engine's model folder).
     #[arg(long, default_value = "models")]
     out: PathBuf,
@@ -42,6 +44,8 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs) -> Result<()> {
     let preset = Preset::load(&args.preset).map_err(anyhow::Error::msg)?;
+    let steps = args.steps.unwrap_or(preset.eval.steps);
+    let guidance = args.guidance.unwrap_or(preset.eval.guidance);
     let manifest = if args.random {
         let device = burn::prelude::Device::flex();
         device.seed(0);
@@ -66,8 +70,8 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 dit: Some(ExportedDit {
                     model: &dit,
                     run: &dit_run,
-                    recommended_steps: args.steps,
-                    guidance: args.guidance,
+                    recommended_steps: steps,
+                    guidance,
                 }),
             },
             &args.out,
@@ -80,8 +84,8 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 dit: args.dit_run.as_deref(),
             },
             &preset.data,
-            args.steps,
-            args.guidance,
+            steps,
+            guidance,
             &args.out,
         )?
     };

@@ -178,10 +178,11 @@ pub fn run(command: TrainCommand) -> Result<()> {
             )?;
             for f in families.iter().chain([&overall]) {
                 println!(
-                    "{:>12}: {:5.2} dB, sharpness {:5.1}% of the frames', over {} frames",
+                    "{:>12}: {:5.2} dB, sharpness {:5.1}% of the frames' ({:.2e}), over {} frames",
                     f.family,
                     f.psnr_db,
                     f.sharpness_ratio * 100.0,
+                    f.frame_sharpness,
                     f.frames
                 );
             }

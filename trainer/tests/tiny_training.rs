@@ -96,6 +96,14 @@ fn heldout_sharpness(dir: &std::path::Path) -> Vec<f64> {
         .collect()
 }
 
+/// Eight held-out frames of the preset's data, as one batch.
+fn frames_again(preset: &Preset) -> burn::prelude::Tensor<4> {
+    synesthete_trainer::training::batch::images(
+        &synesthete_trainer::training::vae_loop::heldout_samples(&preset.data, 8),
+        &burn::prelude::Device::flex(),
+    )
+}
+
 #[test]
 fn a_decoder_fine_tune_keeps_the_latent_space_and_trains_the_decoder_on_detail() {
     let preset = Preset::load("tiny").unwrap();
@@ -110,10 +118,7 @@ fn a_decoder_fine_tune_keeps_the_latent_space_and_trains_the_decoder_on_detail()
         .unwrap();
 
     // The encoder is bit for bit the one it started from; the decoder is not.
-    let frames = synesthete_trainer::training::batch::images(
-        &synesthete_trainer::training::vae_loop::heldout_samples(&preset.data, 8),
-        &burn::prelude::Device::flex(),
-    );
+    let frames = frames_again(&preset);
     let (base_mu, _) = base.encode(frames.clone());
     let (tuned_mu, _) = tuned.encode(frames);
     assert_eq!(base_mu.to_data(), tuned_mu.to_data());
@@ -127,13 +132,42 @@ fn a_decoder_fine_tune_keeps_the_latent_space_and_trains_the_decoder_on_detail()
     let records = read_metrics(&sharp_dir.join("metrics.jsonl")).unwrap();
     assert!(records.iter().any(|r| r["detail"].as_f64().is_some()));
     let stage = sharp.sharp_decoder.as_ref().unwrap();
-    let evaluations = 1 + stage.steps / stage.eval_every;
+    let evaluations = 1 + stage.train.steps / stage.train.eval_every;
     assert_eq!(heldout_sharpness(&sharp_dir).len(), evaluations);
     assert!(
         heldout_sharpness(&sharp_dir)
             .iter()
             .all(|r| r.is_finite() && *r > 0.0)
     );
+
+    // Other widths: a fresh decoder of those widths under the same frozen encoder.
+    let mut wide = preset.clone();
+    let widths = vec![16, 12, 8];
+    assert_ne!(widths, preset.image_vae.model.decoder_channels);
+    wide.sharp_decoder.as_mut().unwrap().decoder_channels = Some(widths.clone());
+    let wide_dir = run_dir("tiny-image-vae-wide");
+    let (widened, _) = tasks::train_sharp_decoder(&wide, &base_dir, &wide_dir)
+        .unwrap()
+        .unwrap();
+    assert_eq!(widened.decoder_in.weight.val().dims()[0], widths[0]);
+    assert_eq!(widened.up[2].weight.val().dims()[0], widths[2]);
+    let (wide_mu, _) = widened.encode(frames_again(&preset));
+    let (base_mu, _) = base.encode(frames_again(&preset));
+    assert_eq!(base_mu.to_data(), wide_mu.to_data());
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(wide_dir.join("config.json")).unwrap()).unwrap();
+    assert_eq!(
+        config["model"]["decoder_channels"],
+        serde_json::json!(widths)
+    );
+    // A run whose encoder is not the preset's is refused, not grafted into a broken model.
+    let mut other = wide.clone();
+    other.image_vae.model.latent_channels += 1;
+    let err = tasks::train_sharp_decoder(&other, &base_dir, &run_dir("tiny-image-vae-other"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is not the preset's"), "{err}");
+    std::fs::remove_dir_all(wide_dir).unwrap();
 
     // A starting run that is not there is a clear error.
     let err = tasks::train_sharp_decoder(

@@ -170,6 +170,18 @@ pub struct DitSection {
     pub train: DitTrainConfig,
 }
 
+/// The `[sharp_decoder]` stage: the image VAE's training settings for the decoder-only run,
+/// and optionally a decoder of other widths.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharpDecoderSection {
+    /// Widths of a new decoder (default: the image VAE's own, fine-tuned). Other widths start a
+    /// fresh decoder on the image VAE's frozen encoder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoder_channels: Option<Vec<usize>>,
+    #[serde(flatten)]
+    pub train: VaeTrainConfig,
+}
+
 /// A whole training preset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Preset {
@@ -180,7 +192,7 @@ pub struct Preset {
     /// Optional second image stage: the finished image VAE's decoder fine-tuned alone (its
     /// `init_from` is that run; `freeze_encoder` must be true, so the DiT's latent space stays).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sharp_decoder: Option<VaeTrainConfig>,
+    pub sharp_decoder: Option<SharpDecoderSection>,
     /// Settings of `trainer eval` and of the pipeline's evaluation stage.
     #[serde(default)]
     pub eval: crate::eval::EvalConfig,
@@ -239,9 +251,18 @@ impl Preset {
             .map_err(|e| format!("dit.train: {e}"))?;
         if let Some(sharp) = &self.sharp_decoder {
             sharp
+                .train
                 .validate()
                 .map_err(|e| format!("sharp_decoder: {e}"))?;
-            if !sharp.freeze_encoder {
+            if let Some(channels) = &sharp.decoder_channels {
+                ImageVaeConfig {
+                    decoder_channels: channels.clone(),
+                    ..self.image_vae.model.clone()
+                }
+                .validate()
+                .map_err(|e| format!("sharp_decoder.decoder_channels: {e}"))?;
+            }
+            if !sharp.train.freeze_encoder {
                 return Err("sharp_decoder: freeze_encoder must be true (a new encoder would change the latent space the DiT learned)".into());
             }
         }
@@ -291,7 +312,7 @@ mod tests {
         assert!(hierarchical.dit.train.init_from.is_some());
         let default = Preset::parse(DEFAULT_PRESET).unwrap();
         let sharp = default.sharp_decoder.as_ref().unwrap();
-        assert!(sharp.freeze_encoder && sharp.detail_weight > 0.0);
+        assert!(sharp.train.freeze_encoder && sharp.train.detail_weight > 0.0);
         assert!(Preset::parse(TINY_PRESET).unwrap().sharp_decoder.is_some());
     }
 
@@ -308,6 +329,19 @@ mod tests {
             Preset::parse(&unfrozen)
                 .unwrap_err()
                 .contains("latent space the DiT learned")
+        );
+        let widened = DEFAULT_PRESET.replace(
+            "[sharp_decoder]\n",
+            "[sharp_decoder]\ndecoder_channels = [128, 96, 48]\n",
+        );
+        let sharp = Preset::parse(&widened).unwrap().sharp_decoder.unwrap();
+        assert_eq!(sharp.decoder_channels, Some(vec![128, 96, 48]));
+        assert_eq!(sharp.train.steps, 1500);
+        let empty_stage = widened.replace("[128, 96, 48]", "[128, 0, 48]");
+        assert!(
+            Preset::parse(&empty_stage)
+                .unwrap_err()
+                .contains("sharp_decoder.decoder_channels")
         );
         let negative = DEFAULT_PRESET.replace("detail_weight = 2.0", "detail_weight = -1.0");
         assert!(

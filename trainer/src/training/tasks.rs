@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use burn::prelude::*;
+
 use super::batch;
 use super::conditioning::{Conditioner, latent_scale};
 use super::config::{AudioVaeSection, DitSection, ImageVaeSection, Preset};
@@ -33,7 +35,8 @@ pub fn train_image_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Image
 }
 
 /// The preset's `[sharp_decoder]` stage: the decoder of the finished image VAE run `image_run`
-/// fine-tuned alone into `out_dir`. `None` when the preset has no such stage.
+/// trained alone into `out_dir` — fine-tuned, or, with other `decoder_channels`, a fresh decoder
+/// on the frozen encoder. `None` when the preset has no such stage.
 pub fn train_sharp_decoder(
     preset: &Preset,
     image_run: &Path,
@@ -43,9 +46,60 @@ pub fn train_sharp_decoder(
         return Ok(None);
     };
     let mut stage = preset.clone();
-    stage.image_vae.train = sharp.clone();
+    stage.image_vae.train = sharp.train.clone();
     stage.image_vae.train.init_from = Some(image_run.to_path_buf());
+    if let Some(channels) = &sharp.decoder_channels {
+        stage.image_vae.model.decoder_channels = channels.clone();
+        let start = out_dir.join("start");
+        if !start.join("model.bpk").exists() {
+            write_grafted_start(image_run, &stage.image_vae, &start)?;
+        }
+        stage.image_vae.train.init_from = Some(start);
+    }
     train_image_vae(&stage, out_dir).map(Some)
+}
+
+/// Writes `start/model.bpk`: the encoder of the finished run `image_run` under a freshly
+/// initialised decoder of `section`'s widths — where a decoder-only run of other widths begins.
+fn write_grafted_start(
+    image_run: &Path,
+    section: &ImageVaeSection,
+    start: &Path,
+) -> anyhow::Result<()> {
+    let source = load_run::<ImageVaeSection>(image_run).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot fine-tune from {}: {e:#} (it must be a finished image VAE run)",
+            image_run.display()
+        )
+    })?;
+    let (from, to) = (&source.section.model, &section.model);
+    if (from.latent_channels, &from.encoder_channels) != (to.latent_channels, &to.encoder_channels)
+    {
+        anyhow::bail!(
+            "cannot fine-tune from {}: its encoder ({:?}, {} latent channels) is not the preset's ({:?}, {})",
+            image_run.display(),
+            from.encoder_channels,
+            from.latent_channels,
+            to.encoder_channels,
+            to.latent_channels
+        );
+    }
+    let source = source.model;
+    let device = burn::prelude::Device::flex();
+    device.seed(section.train.seed);
+    let fresh = section.model.init(&device);
+    let grafted = ImageVae {
+        down: source.down,
+        encoder_res: source.encoder_res,
+        mu: source.mu,
+        logvar: source.logvar,
+        ..fresh
+    };
+    std::fs::create_dir_all(start)?;
+    grafted
+        .save_file(start.join("model.bpk"))
+        .map_err(|e| anyhow::anyhow!("saving the decoder's starting point: {e:?}"))?;
+    Ok(())
 }
 
 pub fn train_audio_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(AudioVae, Evaluation)> {

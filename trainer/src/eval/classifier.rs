@@ -96,16 +96,48 @@ fn accuracy(model: &FamilyClassifier, samples: &[Sample], device: &Device) -> f3
     let correct = samples
         .iter()
         .zip(logits.chunks(classes))
-        .filter(|(sample, row)| {
-            let best = row
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(i, _)| i);
-            best == Some(style_index(sample.family))
-        })
+        .filter(|(sample, row)| predicted(row) == Some(style_index(sample.family)))
         .count();
     correct as f32 / samples.len().max(1) as f32
+}
+
+/// The class with the largest logit.
+fn predicted(row: &[f32]) -> Option<usize> {
+    row.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
+}
+
+/// The share of rows of `logits` (`classes` per row) whose largest logit is each class.
+pub fn class_shares(logits: &[f32], classes: usize) -> Vec<f64> {
+    let mut counts = vec![0usize; classes];
+    for row in logits.chunks(classes) {
+        if let Some(best) = predicted(row) {
+            counts[best] += 1;
+        }
+    }
+    let rows = (logits.len() / classes.max(1)).max(1) as f64;
+    counts.into_iter().map(|n| n as f64 / rows).collect()
+}
+
+/// Which families the classifier sees in CHW frames (`3 * size * size` values each): the
+/// share of frames it assigns to each, in `ALL_FAMILIES` order. A source whose mix leans to
+/// smooth families is less sharp overall however crisp each family is drawn.
+pub fn family_mix(model: &FamilyClassifier, frames: &[&Vec<f32>], size: usize) -> Vec<f64> {
+    let device = Device::flex();
+    let logits: Vec<f32> = frames
+        .chunks(64)
+        .flat_map(|chunk| {
+            let data: Vec<f32> = chunk.iter().flat_map(|f| f.iter().copied()).collect();
+            let images = Tensor::<4>::from_data(
+                TensorData::new(data, [chunk.len(), 3, size, size]),
+                &device,
+            );
+            batch::to_vec(model.logits(images))
+        })
+        .collect();
+    class_shares(&logits, ALL_FAMILIES.len())
 }
 
 /// Features of CHW frames (each `3 * size * size` values), in batches.
@@ -165,4 +197,21 @@ pub fn load_or_train(
     };
     std::fs::write(key_path, serde_json::to_vec_pretty(&key)?)?;
     Ok((model, accuracy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_shares_count_each_rows_largest_logit() {
+        // Three rows of three classes: class 2, class 0, class 2.
+        let logits = [0.1, 0.2, 0.9, 3.0, -1.0, 0.0, -5.0, -4.0, -3.0];
+        let shares = class_shares(&logits, 3);
+        assert_eq!(shares.len(), 3);
+        assert!((shares[0] - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(shares[1], 0.0);
+        assert!((shares[2] - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(class_shares(&[], 3), vec![0.0; 3]);
+    }
 }

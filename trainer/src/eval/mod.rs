@@ -79,6 +79,10 @@ pub struct Scores {
     pub sync_lag_frames: i32,
     /// Mean RMS change between consecutive frames at `fps`.
     pub flicker: f64,
+    /// Share of the clips' frames the family classifier assigns to each family
+    /// (`ALL_FAMILIES` order): the sharpness ratio depends on it as much as on each family's
+    /// crispness (kaleidoscope and fractal frames are many times sharper than flow or CPPN).
+    pub family_mix: Vec<f64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -264,7 +268,9 @@ pub fn evaluate(
         .iter()
         .map(|source| {
             let features = classifier::embed(&classifier, &source.fid_frames, size);
-            score(source, &sequences, &real_features, &features)
+            let frames: Vec<&Vec<f32>> = source.clips.iter().flatten().collect();
+            let family_mix = classifier::family_mix(&classifier, &frames, size);
+            score(source, &sequences, &real_features, &features, family_mix)
         })
         .collect();
     let report = Report {
@@ -347,6 +353,7 @@ fn score(
     sequences: &[Vec<Sample>],
     real_features: &[f32],
     features: &[f32],
+    family_mix: Vec<f64>,
 ) -> Scores {
     let frames: Vec<&Vec<f32>> = source.clips.iter().flatten().collect();
     let n = frames.len().max(1) as f64;
@@ -381,6 +388,7 @@ fn score(
         sync_correlation: correlations.iter().sum::<f64>() / correlations.len().max(1) as f64,
         sync_lag_frames: lags.get(lags.len() / 2).copied().unwrap_or(0),
         flicker: changes_all.iter().sum::<f64>() / changes_all.len().max(1) as f64,
+        family_mix,
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{Report, Sequences};
 use crate::data::preview::blit;
-use crate::data::visualizers::Frame;
+use crate::data::visualizers::{ALL_FAMILIES, Frame};
 
 const SHEET_CLIPS: usize = 4;
 const SHEET_FRAMES: usize = 8;
@@ -53,6 +53,7 @@ pub fn markdown(report: &Report) -> String {
             s.flicker,
         );
     }
+    family_table(report, &mut md);
     let _ = writeln!(
         md,
         "\nFamily classifier accuracy on held-out frames: {:.1}%. Diffusion: {:.1} ms per frame \
@@ -65,6 +66,29 @@ pub fn markdown(report: &Report) -> String {
         report.config.fps
     );
     md
+}
+
+/// Which families the classifier sees in each source's clips, one column per source.
+fn family_table(report: &Report, md: &mut String) {
+    let names: Vec<&str> = report.scores.iter().map(|s| s.name.as_str()).collect();
+    let _ = writeln!(
+        md,
+        "\n| family (classifier's call, % of frames) | {} |",
+        names.join(" | ")
+    );
+    let _ = writeln!(md, "| --- |{}", " ---: |".repeat(names.len()));
+    for (index, family) in ALL_FAMILIES.iter().enumerate() {
+        let shares: Vec<String> = report
+            .scores
+            .iter()
+            .map(|s| {
+                s.family_mix
+                    .get(index)
+                    .map_or("–".into(), |share| format!("{:.1}", 100.0 * share))
+            })
+            .collect();
+        let _ = writeln!(md, "| {} | {} |", family.name(), shares.join(" | "));
+    }
 }
 
 fn sheet(sources: &[&Sequences], size: usize, path: &Path) -> anyhow::Result<()> {

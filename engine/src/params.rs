@@ -89,11 +89,12 @@ pub const STEPS: ParamSpec = ParamSpec {
         default: 16,
     },
 };
+/// Defaults to the default model set's recommendation (its manifest's `diffusion.guidance`).
 pub const GUIDANCE: ParamSpec = float(
     "guidance",
     "Guidance",
     Generation,
-    (0.0, 8.0, 5.0),
+    (0.0, 8.0, 7.0),
     "",
     100.0,
 );
@@ -128,9 +129,10 @@ pub const VARIATION: ParamSpec = float(
     100.0,
 );
 /// Off by default: re-noising the previous latent compounds classifier-free guidance frame after
-/// frame, and at the shipped guidance of 5 a steady 0.5 drifts into saturated blobs within a
-/// few seconds (seen in renders of the demo clip). The fixed noise already keeps frames coherent
-/// (flicker 0.018 against the data's 0.070, docs/model-card.md); inertia is for low guidance.
+/// frame, and at guidance 5 a steady 0.5 drifts into saturated blobs within a few seconds (seen
+/// in renders of the demo clip; the default is now 7). The fixed noise already keeps frames
+/// coherent (flicker 0.025 against the data's 0.076, docs/model-card.md); inertia is for low
+/// guidance.
 pub const INERTIA: ParamSpec = float(
     "inertia",
     "Latent Inertia",

@@ -330,14 +330,14 @@ mod tests {
                 .unwrap_err()
                 .contains("latent space the DiT learned")
         );
-        let widened = DEFAULT_PRESET.replace(
+        let widened = TINY_PRESET.replace(
             "[sharp_decoder]\n",
-            "[sharp_decoder]\ndecoder_channels = [128, 96, 48]\n",
+            "[sharp_decoder]\ndecoder_channels = [16, 12, 8]\n",
         );
         let sharp = Preset::parse(&widened).unwrap().sharp_decoder.unwrap();
-        assert_eq!(sharp.decoder_channels, Some(vec![128, 96, 48]));
-        assert_eq!(sharp.train.steps, 1500);
-        let empty_stage = widened.replace("[128, 96, 48]", "[128, 0, 48]");
+        assert_eq!(sharp.decoder_channels, Some(vec![16, 12, 8]));
+        assert_eq!(sharp.train.steps, 10);
+        let empty_stage = widened.replace("[16, 12, 8]", "[16, 0, 8]");
         assert!(
             Preset::parse(&empty_stage)
                 .unwrap_err()

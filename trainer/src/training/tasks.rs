@@ -16,6 +16,16 @@ use crate::model::dit::Dit;
 use crate::model::image_vae::ImageVae;
 
 pub fn train_image_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(ImageVae, Evaluation)> {
+    train_image_vae_from(preset, out_dir, None)
+}
+
+/// [`train_image_vae`] starting from the weights in `start_weights` (a finished run's
+/// directory layout) when given.
+fn train_image_vae_from(
+    preset: &Preset,
+    out_dir: &Path,
+    start_weights: Option<&Path>,
+) -> anyhow::Result<(ImageVae, Evaluation)> {
     let section = &preset.image_vae;
     vae_loop::train(
         VaeRun {
@@ -27,6 +37,7 @@ pub fn train_image_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Image
             peak: 1.0,
             kl_groups: KlGroups::Equal(section.model.latent_channels),
             rgb_frames: true,
+            start_weights,
         },
         |device| section.model.init(device),
         |samples, device| batch::image_crops(samples, section.train.crop_size, device),
@@ -48,15 +59,15 @@ pub fn train_sharp_decoder(
     let mut stage = preset.clone();
     stage.image_vae.train = sharp.train.clone();
     stage.image_vae.train.init_from = Some(image_run.to_path_buf());
-    if let Some(channels) = &sharp.decoder_channels {
-        stage.image_vae.model.decoder_channels = channels.clone();
-        let start = out_dir.join("start");
-        if !start.join("model.bpk").exists() {
-            write_grafted_start(image_run, &stage.image_vae, &start)?;
-        }
-        stage.image_vae.train.init_from = Some(start);
+    let Some(channels) = &sharp.decoder_channels else {
+        return train_image_vae(&stage, out_dir).map(Some);
+    };
+    stage.image_vae.model.decoder_channels = channels.clone();
+    let start = out_dir.join("start");
+    if !start.join("model.bpk").exists() {
+        write_grafted_start(image_run, &stage.image_vae, &start)?;
     }
-    train_image_vae(&stage, out_dir).map(Some)
+    train_image_vae_from(&stage, out_dir, Some(&start)).map(Some)
 }
 
 /// Writes `start/model.bpk`: the encoder of the finished run `image_run` under a freshly
@@ -120,6 +131,7 @@ pub fn train_audio_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(Audio
                 None => KlGroups::Equal(1),
             },
             rgb_frames: false,
+            start_weights: None,
         },
         |device| section.model.init(device),
         move |samples, device| batch::mels(samples, n_mels, device),

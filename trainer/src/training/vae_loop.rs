@@ -59,6 +59,10 @@ pub struct VaeRun<'a> {
     pub kl_groups: KlGroups,
     /// Whether the samples are RGB frames, whose reconstructions' sharpness is measured.
     pub rgb_frames: bool,
+    /// Weights to start from in place of `train.init_from`'s (a decoder of other widths grafted
+    /// onto that run's encoder). Not part of the configuration, so a resume does not depend on
+    /// where they were written.
+    pub start_weights: Option<&'a Path>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -99,7 +103,10 @@ where
         run.name,
         run.out_dir,
         &run.config_json,
-        run_files::initial_model(init(&device), run.train.init_from.as_deref())?,
+        run_files::initial_model(
+            init(&device),
+            run.start_weights.or(run.train.init_from.as_deref()),
+        )?,
     )?;
     if run.train.freeze_encoder {
         // After `open`: a resumed checkpoint's parameters come back trainable.

@@ -33,16 +33,20 @@ pub fn sharpness(frame: &[f32]) -> f64 {
     mean_var(laplacian).1
 }
 
+/// Mean [`sharpness`] of `frames` (0 for none).
+pub fn mean_sharpness<'a>(frames: impl IntoIterator<Item = &'a [f32]>) -> f64 {
+    let (sum, count) = frames
+        .into_iter()
+        .fold((0.0, 0usize), |(sum, n), f| (sum + sharpness(f), n + 1));
+    sum / count.max(1) as f64
+}
+
 /// Mean sharpness of `frames` ÷ that of `reference` (1: as crisp; the image VAE's diagnostics).
 pub fn sharpness_ratio<'a>(
     frames: impl IntoIterator<Item = &'a [f32]>,
     reference: impl IntoIterator<Item = &'a [f32]>,
 ) -> f64 {
-    let mean = |frames: &mut dyn Iterator<Item = &'a [f32]>| {
-        let (sum, count) = frames.fold((0.0, 0usize), |(sum, n), f| (sum + sharpness(f), n + 1));
-        sum / count.max(1) as f64
-    };
-    mean(&mut frames.into_iter()) / mean(&mut reference.into_iter()).max(1e-12)
+    mean_sharpness(frames) / mean_sharpness(reference).max(1e-12)
 }
 
 /// Colourfulness (Hasler & Süsstrunk 2003) on [0, 1] RGB: σ_rgyb + 0.3·μ_rgyb with

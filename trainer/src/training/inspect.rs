@@ -11,7 +11,7 @@ use super::vae_loop::heldout_samples;
 use crate::data::dataset::DataConfig;
 use crate::data::preview::blit;
 use crate::data::visualizers::{ALL_FAMILIES, Frame, SIZE};
-use crate::eval::metrics::{sharpness, sharpness_ratio};
+use crate::eval::metrics::{mean_sharpness, sharpness_ratio};
 use crate::model::BetaVae;
 use crate::model::image_vae::ImageVae;
 
@@ -98,8 +98,7 @@ fn fidelity(family: &'static str, pairs: &[(&Frame, &Frame)]) -> FamilyFidelity 
         family,
         frames: pairs.len(),
         psnr_db: psnr(&recon, &original, 1.0),
-        frame_sharpness: pairs.iter().map(|(o, _)| sharpness(&o.data)).sum::<f64>()
-            / pairs.len().max(1) as f64,
+        frame_sharpness: mean_sharpness(pairs.iter().map(|(o, _)| o.data.as_slice())),
         sharpness_ratio: sharpness_ratio(
             pairs.iter().map(|(_, r)| r.data.as_slice()),
             pairs.iter().map(|(o, _)| o.data.as_slice()),

@@ -125,33 +125,35 @@ pub fn class_shares(logits: &[f32], classes: usize) -> Vec<f64> {
 /// share of frames it assigns to each, in `ALL_FAMILIES` order. A source whose mix leans to
 /// smooth families is less sharp overall however crisp each family is drawn.
 pub fn family_mix(model: &FamilyClassifier, frames: &[&Vec<f32>], size: usize) -> Vec<f64> {
-    let device = Device::flex();
-    let logits: Vec<f32> = frames
-        .chunks(64)
-        .flat_map(|chunk| {
-            let data: Vec<f32> = chunk.iter().flat_map(|f| f.iter().copied()).collect();
-            let images = Tensor::<4>::from_data(
-                TensorData::new(data, [chunk.len(), 3, size, size]),
-                &device,
-            );
-            batch::to_vec(model.logits(images))
-        })
-        .collect();
+    let logits = in_batches(frames, size, |images| model.logits(images));
     class_shares(&logits, ALL_FAMILIES.len())
 }
 
 /// Features of CHW frames (each `3 * size * size` values), in batches.
 pub fn embed(model: &FamilyClassifier, frames: &[Vec<f32>], size: usize) -> Vec<f32> {
+    in_batches(frames, size, |images| model.features(images))
+}
+
+/// `forward`'s `[batch, n]` outputs for CHW frames (`3 * size * size` values each), run in
+/// batches of 64 and concatenated.
+fn in_batches<F: AsRef<[f32]>>(
+    frames: &[F],
+    size: usize,
+    forward: impl Fn(Tensor<4>) -> Tensor<2>,
+) -> Vec<f32> {
     let device = Device::flex();
     frames
         .chunks(64)
         .flat_map(|chunk| {
-            let data: Vec<f32> = chunk.iter().flatten().copied().collect();
+            let data: Vec<f32> = chunk
+                .iter()
+                .flat_map(|f| f.as_ref().iter().copied())
+                .collect();
             let images = Tensor::<4>::from_data(
                 TensorData::new(data, [chunk.len(), 3, size, size]),
                 &device,
             );
-            batch::to_vec(model.features(images))
+            batch::to_vec(forward(images))
         })
         .collect()
 }

@@ -266,12 +266,7 @@ pub fn evaluate(
     sources.push(&reconstruction);
     let scores = sources
         .iter()
-        .map(|source| {
-            let features = classifier::embed(&classifier, &source.fid_frames, size);
-            let frames: Vec<&Vec<f32>> = source.clips.iter().flatten().collect();
-            let family_mix = classifier::family_mix(&classifier, &frames, size);
-            score(source, &sequences, &real_features, &features, family_mix)
-        })
+        .map(|source| score(source, &sequences, &real_features, &classifier, size))
         .collect();
     let report = Report {
         config: config.clone(),
@@ -352,10 +347,11 @@ fn score(
     source: &Sequences,
     sequences: &[Vec<Sample>],
     real_features: &[f32],
-    features: &[f32],
-    family_mix: Vec<f64>,
+    classifier: &classifier::FamilyClassifier,
+    size: usize,
 ) -> Scores {
     let frames: Vec<&Vec<f32>> = source.clips.iter().flatten().collect();
+    let features = classifier::embed(classifier, &source.fid_frames, size);
     let n = frames.len().max(1) as f64;
     let mut correlations = Vec::new();
     let mut lags = Vec::new();
@@ -377,18 +373,18 @@ fn score(
     Scores {
         name: source.name.clone(),
         frames: frames.len(),
-        sharpness: frames.iter().map(|f| metrics::sharpness(f)).sum::<f64>() / n,
+        sharpness: metrics::mean_sharpness(frames.iter().map(|f| f.as_slice())),
         colourfulness: frames
             .iter()
             .map(|f| metrics::colourfulness(f))
             .sum::<f64>()
             / n,
         diversity: source.diversity,
-        domain_fid: frechet::frechet_distance(real_features, features, classifier::FEATURES),
+        domain_fid: frechet::frechet_distance(real_features, &features, classifier::FEATURES),
         sync_correlation: correlations.iter().sum::<f64>() / correlations.len().max(1) as f64,
         sync_lag_frames: lags.get(lags.len() / 2).copied().unwrap_or(0),
         flicker: changes_all.iter().sum::<f64>() / changes_all.len().max(1) as f64,
-        family_mix,
+        family_mix: classifier::family_mix(classifier, &frames, size),
     }
 }
 

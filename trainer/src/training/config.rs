@@ -189,8 +189,9 @@ pub struct Preset {
     pub image_vae: ImageVaeSection,
     pub audio_vae: AudioVaeSection,
     pub dit: DitSection,
-    /// Optional second image stage: the finished image VAE's decoder fine-tuned alone (its
-    /// `init_from` is that run; `freeze_encoder` must be true, so the DiT's latent space stays).
+    /// Optional second image stage: a decoder trained alone on the finished image VAE's frozen
+    /// encoder (its `init_from` is that run; `freeze_encoder` must be true, so the DiT's latent
+    /// space stays).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sharp_decoder: Option<SharpDecoderSection>,
     /// Settings of `trainer eval` and of the pipeline's evaluation stage.

@@ -96,7 +96,7 @@ fn write_grafted_start(
         );
     }
     let source = source.model;
-    let device = burn::prelude::Device::flex();
+    let device = Device::flex();
     device.seed(section.train.seed);
     let fresh = section.model.init(&device);
     let grafted = ImageVae {

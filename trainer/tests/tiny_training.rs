@@ -2,11 +2,21 @@
 //! finished run resumes from its checkpoint without retraining.
 
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 
 use synesthete_trainer::model::audio_hierarchy::HierarchyConfig;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::metrics_log::read_metrics;
 use synesthete_trainer::training::tasks;
+
+/// burn's Flex backend keeps one process-wide random generator, so trainings running side by
+/// side draw each other's numbers and a run's result would depend on thread timing. Each test
+/// holds this lock while it trains so every run is reproducible.
+fn one_training_at_a_time() -> MutexGuard<'static, ()> {
+    static TRAINING: Mutex<()> = Mutex::new(());
+    // A failed test poisons the lock; the others still run on their own seeds.
+    TRAINING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn run_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("synesthete-{name}-{}", std::process::id()));
@@ -33,6 +43,7 @@ fn logged_mse(dir: &std::path::Path) -> Vec<f64> {
 
 #[test]
 fn image_vae_loss_falls_and_the_run_resumes() {
+    let _training = one_training_at_a_time();
     let preset = Preset::load("tiny").unwrap();
     let dir = run_dir("tiny-image-vae");
     let (_, evaluation) = tasks::train_image_vae(&preset, &dir).unwrap();
@@ -106,6 +117,7 @@ fn frames_again(preset: &Preset) -> burn::prelude::Tensor<4> {
 
 #[test]
 fn a_decoder_fine_tune_keeps_the_latent_space_and_trains_the_decoder_on_detail() {
+    let _training = one_training_at_a_time();
     let preset = Preset::load("tiny").unwrap();
     let base_dir = run_dir("tiny-image-vae-base");
     let (base, _) = tasks::train_image_vae(&preset, &base_dir).unwrap();
@@ -184,6 +196,7 @@ fn a_decoder_fine_tune_keeps_the_latent_space_and_trains_the_decoder_on_detail()
 
 #[test]
 fn audio_encoder_loss_falls() {
+    let _training = one_training_at_a_time();
     let preset = Preset::load("tiny").unwrap();
     let dir = run_dir("tiny-audio-vae");
     let (_, evaluation) = tasks::train_audio_vae(&preset, &dir).unwrap();
@@ -199,6 +212,7 @@ fn audio_encoder_loss_falls() {
 
 #[test]
 fn hierarchical_audio_encoder_loss_falls_and_reports_its_levels() {
+    let _training = one_training_at_a_time();
     let mut preset = Preset::load("tiny").unwrap();
     let hierarchy = HierarchyConfig::new()
         .with_global_dims(2)

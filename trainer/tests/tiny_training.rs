@@ -15,7 +15,9 @@ use synesthete_trainer::training::tasks;
 fn one_training_at_a_time() -> MutexGuard<'static, ()> {
     static TRAINING: Mutex<()> = Mutex::new(());
     // A failed test poisons the lock; the others still run on their own seeds.
-    TRAINING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    TRAINING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn run_dir(name: &str) -> PathBuf {

@@ -1,5 +1,6 @@
 //! The DiT and its regression baseline train for real on the tiny preset's autoencoders: the
-//! held-out loss falls, and a DiT configuration that does not fit the autoencoders is refused.
+//! held-out loss falls, each run records its audio encoder, and a DiT configuration that does not
+//! fit the autoencoders is refused.
 
 use std::path::PathBuf;
 
@@ -47,6 +48,11 @@ fn dit_and_regression_learn_on_the_tiny_autoencoders() {
         let config: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
         assert!(config["latent_scale"].as_f64().unwrap() > 0.0);
+        // The run records which audio encoder's codes it learned.
+        assert_eq!(
+            config["audio_encoder"],
+            serde_json::to_value(&autoencoders.audio.section).unwrap()
+        );
     }
 
     preset.dit.model.audio_dims += 1;

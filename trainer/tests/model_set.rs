@@ -43,27 +43,25 @@ fn exported_set_loads_in_the_engine_and_runs() {
         train: preset.dit.train.clone(),
         objective: Objective::Diffusion,
         latent_scale: latent_scale(&image, &preset.data, &device),
+        audio_encoder: Some(preset.audio_vae.clone()),
     };
     let dir = std::env::temp_dir().join(format!("synesthete-model-set-{}", std::process::id()));
-    let written = export(
-        &ModelSet {
-            name: "test".into(),
-            image_vae: &image,
-            image_section: &preset.image_vae,
-            audio_vae: &audio,
-            audio_section: &preset.audio_vae,
-            data: &preset.data,
-            evaluation: serde_json::json!({"note": "untrained"}),
-            dit: Some(ExportedDit {
-                model: &dit,
-                run: &dit_run,
-                recommended_steps: 4,
-                guidance: 2.0,
-            }),
-        },
-        &dir,
-    )
-    .unwrap();
+    let set = |run| ModelSet {
+        name: "test".into(),
+        image_vae: &image,
+        image_section: &preset.image_vae,
+        audio_vae: &audio,
+        audio_section: &preset.audio_vae,
+        data: &preset.data,
+        evaluation: serde_json::json!({"note": "untrained"}),
+        dit: Some(ExportedDit {
+            model: &dit,
+            run,
+            recommended_steps: 4,
+            guidance: 2.0,
+        }),
+    };
+    let written = export(&set(&dit_run), &dir).unwrap();
     let manifest = Manifest::load(&dir).expect("the engine accepts the exported set");
     assert_eq!(manifest, written);
     assert!(manifest.latent.scale.is_finite() && manifest.latent.scale > 0.0);
@@ -155,5 +153,13 @@ fn exported_set_loads_in_the_engine_and_runs() {
             .to_string()
             .contains("SHA-256")
     );
+
+    // A DiT that learned another audio encoder's codes is refused, not shipped beside this one.
+    let mut other_encoder = dit_run.clone();
+    if let Some(audio_encoder) = &mut other_encoder.audio_encoder {
+        audio_encoder.train.steps += 1;
+    }
+    let err = export(&set(&other_encoder), &dir).unwrap_err().to_string();
+    assert!(err.contains("another audio encoder"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -6,6 +6,7 @@ pub mod classifier;
 pub mod demo;
 pub mod frechet;
 pub mod metrics;
+pub mod regression_fit;
 pub mod report;
 
 use std::path::Path;

@@ -17,7 +17,7 @@ use crate::data::visualizers::SIZE;
 use crate::model::audio_vae::AudioVae;
 use crate::model::dit::Dit;
 use crate::model::image_vae::ImageVae;
-use crate::training::conditioning::latent_scale;
+use crate::training::conditioning::{latent_scale, same_latent_scale};
 use crate::training::config::{AudioVaeSection, ImageVaeSection};
 use crate::training::dit_loop::{DitRunConfig, Objective};
 use crate::training::tasks::load_run;
@@ -120,10 +120,18 @@ pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
                 "the DiT run given was trained as a regression baseline"
             );
             anyhow::ensure!(
-                (dit.run.latent_scale - scale).abs() <= 1e-4 * scale,
+                same_latent_scale(dit.run.latent_scale, scale),
                 "the DiT was trained on latents scaled by {}, this image VAE's scale is {scale}: it was trained on another image VAE",
                 dit.run.latent_scale
             );
+            if let Some(audio_encoder) = &dit.run.audio_encoder {
+                anyhow::ensure!(
+                    audio_encoder == set.audio_section,
+                    "the DiT learned the codes of another audio encoder (trained with {}), not of the audio encoder given (trained with {})",
+                    serde_json::to_string(audio_encoder)?,
+                    serde_json::to_string(set.audio_section)?
+                );
+            }
             let mut inputs = vec![
                 tensor(dit::LATENT_INPUT, &latent),
                 tensor(dit::TIMESTEP_INPUT, &[-1]),

@@ -88,3 +88,9 @@ pub fn latent_scale(model: &ImageVae, data: &DataConfig, device: &Device) -> f32
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / values.len() as f32;
     1.0 / var.sqrt().max(1e-6)
 }
+
+/// Whether a run's recorded latent scale is `scale` (both from [`latent_scale`] of one image VAE;
+/// the tolerance absorbs float summation order on another machine).
+pub fn same_latent_scale(recorded: f32, scale: f32) -> bool {
+    (recorded - scale).abs() <= 1e-4 * scale
+}

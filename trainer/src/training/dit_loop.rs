@@ -16,7 +16,7 @@ use synesthete_engine::diffusion::schedule::signal_noise;
 
 use super::checkpoint::{self, Progress};
 use super::conditioning::{Conditioner, DitBatch};
-use super::config::DitSection;
+use super::config::{AudioVaeSection, DitSection};
 use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
 use super::vae_loop::{heldout_samples, training_device};
@@ -47,6 +47,10 @@ pub struct DitRunConfig {
     pub objective: Objective,
     /// The image VAE's latent scale the run trained with; the export checks it still holds.
     pub latent_scale: f32,
+    /// The audio encoder run whose codes it learned (export and evaluation refuse another one);
+    /// `None` in runs made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_encoder: Option<AudioVaeSection>,
 }
 
 pub struct DitRun<'a> {
@@ -56,6 +60,8 @@ pub struct DitRun<'a> {
     pub section: &'a DitSection,
     pub data: &'a DataConfig,
     pub conditioner: &'a Conditioner<'a>,
+    /// The configuration of the audio encoder run behind `conditioner`, recorded in the run.
+    pub audio_encoder: &'a AudioVaeSection,
     pub objective: Objective,
 }
 
@@ -163,6 +169,7 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         train: train.clone(),
         objective: run.objective,
         latent_scale: run.conditioner.latent_scale,
+        audio_encoder: Some(run.audio_encoder.clone()),
     })?;
     let OpenRun {
         mut model,

@@ -194,6 +194,7 @@ pub fn train_dit(
         section: &preset.dit,
         data: &preset.data,
         conditioner: &conditioner,
+        audio_encoder: &autoencoders.audio.section,
         objective,
     })
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use synesthete_engine::generation::Models;
+use synesthete_trainer::eval::regression_fit::{self, RegressionFit};
 use synesthete_trainer::eval::{EvalConfig, Regression, evaluate, report};
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
@@ -59,6 +60,19 @@ pub fn run(args: EvalArgs) -> Result<()> {
             "{} is not a regression baseline run",
             args.regression_run.display()
         );
+        let fit = regression_fit::check(&models.manifest, &run.section).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}. Pass the baseline trained on this set's autoencoders, or --regression-run none",
+                args.regression_run.display()
+            )
+        })?;
+        if fit == RegressionFit::AudioEncoderUnrecorded {
+            eprintln!(
+                "{} does not record its audio encoder (or {} predates the record): make sure it learned this set's audio codes",
+                args.regression_run.display(),
+                args.models.display()
+            );
+        }
         Some(run)
     } else {
         eprintln!(

@@ -57,6 +57,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
             train: preset.dit.train.clone(),
             objective: Objective::Diffusion,
             latent_scale: latent_scale(&image, &preset.data, &device),
+            audio_encoder: Some(preset.audio_vae.clone()),
         };
         export(
             &ModelSet {

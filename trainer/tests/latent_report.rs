@@ -12,6 +12,7 @@ use synesthete_trainer::analysis::report::{
 use synesthete_trainer::analysis::traversal::TraversalConfig;
 use synesthete_trainer::data::dataset::DataConfig;
 use synesthete_trainer::training::config::Preset;
+use synesthete_trainer::training::seeding::seed_exclusively;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("synesthete-{name}-{}", std::process::id()));
@@ -29,7 +30,7 @@ fn random_run(dir: &Path) -> Preset {
     )
     .unwrap();
     let device = burn::prelude::Device::flex();
-    device.seed(5);
+    let _generator = seed_exclusively(&device, 5);
     preset
         .audio_vae
         .model
@@ -183,7 +184,7 @@ impl FrameSource for StubFrames {
 fn the_sheets_take_frames_from_a_frame_source() {
     let preset = Preset::load("tiny").unwrap();
     let device = burn::prelude::Device::flex();
-    device.seed(6);
+    let _generator = seed_exclusively(&device, 6);
     let model = preset.audio_vae.model.init(&device);
     let out = temp_dir("latent-frames");
     let data = DataConfig {

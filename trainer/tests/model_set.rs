@@ -13,6 +13,7 @@ use synesthete_trainer::export::model_set::{ExportedDit, ModelSet, export};
 use synesthete_trainer::training::conditioning::latent_scale;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
+use synesthete_trainer::training::seeding::seed_exclusively;
 
 /// Adds noise to every weight so the untrained DiT's zero-initialised output layers do not make
 /// every sample identical.
@@ -34,7 +35,7 @@ impl burn::module::ModuleMapper for Perturb {
 fn exported_set_loads_in_the_engine_and_runs() {
     let preset = Preset::load("tiny").unwrap();
     let device = burn::prelude::Device::flex();
-    device.seed(9);
+    let _generator = seed_exclusively(&device, 9);
     let image = preset.image_vae.model.init(&device);
     let audio = preset.audio_vae.model.init(&device);
     let dit = burn::module::Module::map(preset.dit.model.init(&device), &mut Perturb);

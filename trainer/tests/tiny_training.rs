@@ -1,24 +1,14 @@
 //! The tiny preset trains for real: a few steps reduce the loss, diagnostics are logged, and a
-//! finished run resumes from its checkpoint without retraining.
+//! finished run resumes from its checkpoint without retraining. The trainings run side by side
+//! and stay reproducible: the library holds the backend's one random generator per run
+//! (`training::seeding`).
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
 
 use synesthete_trainer::model::audio_hierarchy::HierarchyConfig;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::metrics_log::read_metrics;
 use synesthete_trainer::training::tasks;
-
-/// burn's Flex backend keeps one process-wide random generator, so trainings running side by
-/// side draw each other's numbers and a run's result would depend on thread timing. Each test
-/// holds this lock while it trains so every run is reproducible.
-fn one_training_at_a_time() -> MutexGuard<'static, ()> {
-    static TRAINING: Mutex<()> = Mutex::new(());
-    // A failed test poisons the lock; the others still run on their own seeds.
-    TRAINING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn run_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("synesthete-{name}-{}", std::process::id()));
@@ -45,7 +35,6 @@ fn logged_mse(dir: &std::path::Path) -> Vec<f64> {
 
 #[test]
 fn image_vae_loss_falls_and_the_run_resumes() {
-    let _training = one_training_at_a_time();
     let preset = Preset::load("tiny").unwrap();
     let dir = run_dir("tiny-image-vae");
     let (_, evaluation) = tasks::train_image_vae(&preset, &dir).unwrap();
@@ -119,7 +108,6 @@ fn frames_again(preset: &Preset) -> burn::prelude::Tensor<4> {
 
 #[test]
 fn a_decoder_fine_tune_keeps_the_latent_space_and_trains_the_decoder_on_detail() {
-    let _training = one_training_at_a_time();
     let preset = Preset::load("tiny").unwrap();
     let base_dir = run_dir("tiny-image-vae-base");
     let (base, _) = tasks::train_image_vae(&preset, &base_dir).unwrap();
@@ -198,7 +186,6 @@ fn a_decoder_fine_tune_keeps_the_latent_space_and_trains_the_decoder_on_detail()
 
 #[test]
 fn audio_encoder_loss_falls() {
-    let _training = one_training_at_a_time();
     let preset = Preset::load("tiny").unwrap();
     let dir = run_dir("tiny-audio-vae");
     let (_, evaluation) = tasks::train_audio_vae(&preset, &dir).unwrap();
@@ -214,7 +201,6 @@ fn audio_encoder_loss_falls() {
 
 #[test]
 fn hierarchical_audio_encoder_loss_falls_and_reports_its_levels() {
-    let _training = one_training_at_a_time();
     let mut preset = Preset::load("tiny").unwrap();
     let hierarchy = HierarchyConfig::new()
         .with_global_dims(2)

@@ -8,11 +8,12 @@ use synesthete_trainer::model::BetaVae;
 use synesthete_trainer::model::image_vae::ImageVaeConfig;
 use synesthete_trainer::training::batch::{image_crops, to_vec};
 use synesthete_trainer::training::diagnostics::psnr;
+use synesthete_trainer::training::seeding::seed_exclusively;
 
 #[test]
 fn image_vae_memorises_a_batch_in_colour() {
     let base = Device::flex();
-    base.seed(7);
+    let _generator = seed_exclusively(&base, 7);
     let device = base.clone().autodiff();
     let config = DataConfig {
         clip_seconds: 2.0,

@@ -13,6 +13,7 @@ use crate::data::visualizers::ALL_FAMILIES;
 use crate::model::layers::conv;
 use crate::training::batch;
 use crate::training::conditioning::{one_hot, style_index};
+use crate::training::seeding::seed_exclusively;
 
 /// Channels of the last convolution; the embedding is their spatial mean and maximum.
 const CHANNELS: usize = 64;
@@ -64,7 +65,7 @@ pub fn train(
     progress: &indicatif::ProgressBar,
 ) -> (FamilyClassifier, f32) {
     let base = Device::flex();
-    base.seed(11);
+    let _generator = seed_exclusively(&base, 11);
     let device = base.clone().autodiff();
     let mut model = FamilyClassifier::new(&device);
     let mut optim = AdamConfig::new().init();

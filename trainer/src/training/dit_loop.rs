@@ -19,6 +19,7 @@ use super::conditioning::{Conditioner, DitBatch};
 use super::config::{AudioVaeSection, DitSection};
 use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
+use super::seeding::seed_exclusively;
 use super::vae_loop::{heldout_samples, training_device};
 use crate::data::dataset::DataConfig;
 use crate::model::dit::Dit;
@@ -162,7 +163,7 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
     let section = run.section;
     let train = &section.train;
     let base = training_device();
-    base.seed(train.seed);
+    let _generator = seed_exclusively(&base, train.seed);
     let device = base.clone().autodiff();
     let config_json = serde_json::to_value(DitRunConfig {
         model: section.model.clone(),

@@ -14,6 +14,7 @@ pub mod metrics_log;
 pub mod progress;
 pub mod run_files;
 pub mod schedule;
+pub mod seeding;
 pub mod slowness;
 pub mod tasks;
 pub mod vae_loop;

@@ -10,6 +10,7 @@ use super::conditioning::{Conditioner, latent_scale};
 use super::config::{AudioVaeSection, DitSection, ImageVaeSection, Preset};
 use super::diagnostics::KlGroups;
 use super::dit_loop::{self, DitEvaluation, DitRun, Objective};
+use super::seeding::seed_exclusively;
 use super::vae_loop::{self, Evaluation, VaeRun};
 use crate::model::audio_vae::AudioVae;
 use crate::model::dit::Dit;
@@ -97,8 +98,10 @@ fn write_grafted_start(
     }
     let source = source.model;
     let device = Device::flex();
-    device.seed(section.train.seed);
-    let fresh = section.model.init(&device);
+    let fresh = {
+        let _generator = seed_exclusively(&device, section.train.seed);
+        section.model.init(&device)
+    };
     let grafted = ImageVae {
         down: source.down,
         encoder_res: source.encoder_res,

@@ -15,6 +15,7 @@ use super::detail_loss::detail_loss;
 use super::diagnostics::{KlFigures, KlGroups, LatentStats, latent_stats, psnr};
 use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
+use super::seeding::seed_exclusively;
 use super::slowness::PairMasks;
 use crate::data::dataset::{DataConfig, Sample, samples_for_clip};
 use crate::eval::metrics::sharpness_ratio;
@@ -92,7 +93,7 @@ where
     G: Fn(&[Sample], &Device) -> Tensor<4>,
 {
     let base = training_device();
-    base.seed(run.train.seed);
+    let _generator = seed_exclusively(&base, run.train.seed);
     let device = base.clone().autodiff();
     let OpenRun {
         mut model,

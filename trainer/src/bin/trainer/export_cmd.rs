@@ -10,6 +10,7 @@ use synesthete_trainer::export::model_set::{
 use synesthete_trainer::training::conditioning::latent_scale;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
+use synesthete_trainer::training::seeding::seed_exclusively;
 
 #[derive(Args)]
 pub struct ExportArgs {
@@ -48,7 +49,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
     let guidance = args.guidance.unwrap_or(preset.eval.guidance);
     let manifest = if args.random {
         let device = burn::prelude::Device::flex();
-        device.seed(0);
+        let _generator = seed_exclusively(&device, 0);
         let image = preset.image_vae.model.init(&device);
         let audio = preset.audio_vae.model.init(&device);
         let dit = preset.dit.model.init(&device);

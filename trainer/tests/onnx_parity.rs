@@ -12,6 +12,7 @@ use synesthete_trainer::model::audio_vae::AudioVaeConfig;
 use synesthete_trainer::model::dit::DitConfig;
 use synesthete_trainer::model::image_vae::ImageVaeConfig;
 use synesthete_trainer::training::batch::to_vec;
+use synesthete_trainer::training::seeding::seed_exclusively;
 
 const TOLERANCE: f32 = 1e-4;
 
@@ -72,13 +73,14 @@ fn random(shape: [usize; 4], device: &Device, scale: f32) -> Tensor<4> {
     )
 }
 
-#[test]
-fn image_vae_encoder_and_decoder_match_burn() {
+fn image_vae_parity(config: ImageVaeConfig, label: &str) {
     let device = Device::flex();
-    device.seed(3);
-    let model = ImageVaeConfig::new().init(&device);
+    let _generator = seed_exclusively(&device, 3);
+    let model = config.init(&device);
+    let (channels, side) = (config.latent_channels, config.latent_size(128));
     let image = random([2, 3, 128, 128], &device, 1.0).clamp(0.0, 1.0);
     let (mu, logvar) = model.encode(image.clone());
+    assert_eq!(mu.dims(), [2, channels, side, side]);
     let onnx = run_onnx(
         &image_vae::encoder(&model, 128),
         vec![(image_vae::IMAGE_INPUT, vec![2, 3, 128, 128], to_vec(image))],
@@ -86,24 +88,41 @@ fn image_vae_encoder_and_decoder_match_burn() {
     );
     let mu_error = max_abs_diff(&onnx[0], &to_vec(mu));
     let logvar_error = max_abs_diff(&onnx[1], &to_vec(logvar));
-    println!("image encoder: max |burn - ort| mu {mu_error:e}, logvar {logvar_error:e}");
+    println!("{label} image encoder: max |burn - ort| mu {mu_error:e}, logvar {logvar_error:e}");
     assert!(mu_error < TOLERANCE && logvar_error < TOLERANCE);
 
-    let latent = random([2, 4, 16, 16], &device, 1.0);
+    let latent = random([2, channels, side, side], &device, 1.0);
     let decoded = model.decode(latent.clone());
     let onnx = run_onnx(
         &image_vae::decoder(&model, 128),
-        vec![(image_vae::LATENT_INPUT, vec![2, 4, 16, 16], to_vec(latent))],
+        vec![(
+            image_vae::LATENT_INPUT,
+            vec![2, channels, side, side],
+            to_vec(latent),
+        )],
         &["image"],
     );
     let error = max_abs_diff(&onnx[0], &to_vec(decoded));
-    println!("image decoder: max |burn - ort| {error:e}");
+    println!("{label} image decoder: max |burn - ort| {error:e}");
     assert!(error < TOLERANCE);
+}
+
+#[test]
+fn image_vae_encoder_and_decoder_match_burn() {
+    image_vae_parity(ImageVaeConfig::new(), "default (4x16x16)");
+}
+
+#[test]
+fn two_stage_image_vae_matches_burn() {
+    let config = ImageVaeConfig::new()
+        .with_encoder_channels(vec![16, 32])
+        .with_decoder_channels(vec![32, 16]);
+    image_vae_parity(config, "two-stage (4x32x32)");
 }
 
 fn audio_encoder_parity(config: AudioVaeConfig, label: &str) {
     let device = Device::flex();
-    device.seed(4);
+    let _generator = seed_exclusively(&device, 4);
     let model = config.init(&device);
     let mel = random([3, 1, 80, 128], &device, 0.5).clamp(-1.0, 1.0);
     let (mu, logvar) = model.encode(mel.clone());
@@ -154,7 +173,7 @@ impl burn::module::ModuleMapper for Perturb {
 #[test]
 fn dit_matches_burn() {
     let device = Device::flex();
-    device.seed(6);
+    let _generator = seed_exclusively(&device, 6);
     let config = DitConfig::new();
     let model = burn::module::Module::map(config.init(&device), &mut Perturb);
     let batch = 2;
@@ -191,7 +210,7 @@ fn dit_matches_burn() {
 fn parity_check_fails_when_weights_differ() {
     // The comparison above must be able to fail: a model with other weights does not match.
     let device = Device::flex();
-    device.seed(5);
+    let _generator = seed_exclusively(&device, 5);
     let exported = ImageVaeConfig::new().init(&device);
     let other = ImageVaeConfig::new().init(&device);
     let latent = random([1, 4, 16, 16], &device, 1.0);

@@ -15,9 +15,11 @@ fn res_block(g: &mut GraphBuilder, x: &str, block: &ResBlock) -> String {
     g.node("Add", &[x, &h], vec![])
 }
 
-/// `image [batch, 3, size, size]` -> `mu`, `logvar` `[batch, latent_channels, size/8, size/8]`.
+/// `image [batch, 3, size, size]` -> `mu`, `logvar` `[batch, latent_channels, side, side]`, the
+/// side halved by each of the model's stages.
 pub fn encoder(model: &ImageVae, size: usize) -> Vec<u8> {
     let latent_channels = model.mu.weight.val().dims()[0];
+    let side = size >> model.down.len();
     let mut g = GraphBuilder::new("image_vae_encoder");
     let mut h = g.input(
         IMAGE_INPUT,
@@ -35,25 +37,26 @@ pub fn encoder(model: &ImageVae, size: usize) -> Vec<u8> {
     let latent_dims = [
         Dim::Named("batch"),
         Dim::Fixed(latent_channels),
-        Dim::Fixed(size / 8),
-        Dim::Fixed(size / 8),
+        Dim::Fixed(side),
+        Dim::Fixed(side),
     ];
     g.output(&mu, "mu", &latent_dims);
     g.output(&logvar, "logvar", &latent_dims);
     g.finish(&[("synesthete.model", "image_vae_encoder".into())])
 }
 
-/// `latent [batch, latent_channels, size/8, size/8]` -> `image [batch, 3, size, size]` in [0, 1].
+/// `latent [batch, latent_channels, side, side]` -> `image [batch, 3, size, size]` in [0, 1].
 pub fn decoder(model: &ImageVae, size: usize) -> Vec<u8> {
     let latent_channels = model.decoder_in.weight.val().dims()[1];
+    let side = size >> model.up.len();
     let mut g = GraphBuilder::new("image_vae_decoder");
     let z = g.input(
         LATENT_INPUT,
         &[
             Dim::Named("batch"),
             Dim::Fixed(latent_channels),
-            Dim::Fixed(size / 8),
-            Dim::Fixed(size / 8),
+            Dim::Fixed(side),
+            Dim::Fixed(side),
         ],
     );
     let h = g.conv(&z, &model.decoder_in);

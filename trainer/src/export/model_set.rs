@@ -71,7 +71,7 @@ pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(dir)?;
     let device = Device::flex();
     let latent_channels = set.image_section.model.latent_channels;
-    let side = (SIZE / 8) as i64;
+    let side = set.image_section.model.latent_size(SIZE) as i64;
     let latent = [-1, latent_channels as i64, side, side];
     let image = [-1, 3, SIZE as i64, SIZE as i64];
     let (n_mels, frames) = (

@@ -1,6 +1,7 @@
-//! Image beta-VAE: 128x128 RGB <-> a 16x16x4 latent (three stride-2 convolutions down, three
-//! nearest-upsample + conv stages up, a residual block at the latent resolution). The decoder is
-//! sized for the engine's real-time budget (the 96-64-32 decoder measured ~6 ms on 2 cores).
+//! Image beta-VAE: 128x128 RGB <-> a latent of `latent_channels x 128/2^n x 128/2^n` (n stride-2
+//! convolutions down, n nearest-upsample + conv stages up, a residual block at the latent
+//! resolution; the shipped model has n = 3, a 4x16x16 latent). The decoder is sized for the
+//! engine's real-time budget (the 96-64-32 decoder measured ~6 ms on 2 cores).
 
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
@@ -11,14 +12,15 @@ use super::layers::{LOGVAR_INIT_BIAS, constant_bias, conv, sample_latent, upsamp
 
 #[derive(Config, Debug, PartialEq)]
 pub struct ImageVaeConfig {
-    /// Latent channels (the latent is `latent_channels x size/8 x size/8`).
+    /// Latent channels (the latent is `latent_channels x size/2^n x size/2^n`, n stages).
     #[config(default = 4)]
     pub latent_channels: usize,
-    /// Output channels of the three stride-2 encoder convolutions.
+    /// Output channels of the stride-2 encoder convolutions, one per stage (each halves the
+    /// side).
     #[config(default = "vec![32, 64, 96]")]
     pub encoder_channels: Vec<usize>,
-    /// Channels of the three decoder stages (at 1/4, 1/2 and full resolution... after each 2x
-    /// upsampling); the first entry is also the width at the latent resolution.
+    /// Channels of the decoder stages, one per 2x upsampling (the last at full resolution), as
+    /// many as the encoder's; the first entry is also the width at the latent resolution.
     #[config(default = "vec![96, 64, 32]")]
     pub decoder_channels: Vec<usize>,
 }
@@ -53,10 +55,18 @@ pub struct ImageVae {
     pub to_rgb: Conv2d,
 }
 
+/// The most stride-2 stages: a 128x128 frame down to an 8x8 latent.
+pub const MAX_STAGES: usize = 4;
+
 impl ImageVaeConfig {
     pub fn validate(&self) -> Result<(), String> {
-        if self.encoder_channels.len() != 3 || self.decoder_channels.len() != 3 {
-            return Err("the image VAE has exactly three encoder and three decoder stages".into());
+        let stages = self.encoder_channels.len();
+        if !(1..=MAX_STAGES).contains(&stages) || self.decoder_channels.len() != stages {
+            return Err(format!(
+                "the image VAE has 1 to {MAX_STAGES} stages, the same number in the encoder and \
+                 the decoder (encoder_channels has {stages}, decoder_channels {})",
+                self.decoder_channels.len()
+            ));
         }
         if self.latent_channels == 0
             || self
@@ -70,19 +80,25 @@ impl ImageVaeConfig {
         Ok(())
     }
 
+    /// The latent's side for frames of side `image_size`: each stage halves it.
+    pub fn latent_size(&self, image_size: usize) -> usize {
+        image_size >> self.encoder_channels.len()
+    }
+
     pub fn init(&self, device: &Device) -> ImageVae {
         let enc = &self.encoder_channels;
         let dec = &self.decoder_channels;
         let top = *enc.last().expect("validated");
-        let down = [3, enc[0], enc[1]]
-            .into_iter()
+        // Each stage's input width is the previous stage's output (the image's 3 channels first;
+        // the decoder's first stage reads the latent-resolution width, dec[0]).
+        let down = std::iter::once(3)
+            .chain(enc.iter().copied())
             .zip(enc.iter().copied())
             .map(|(cin, cout)| conv(cin, cout, 3, 2, device))
             .collect();
-        let up_inputs = [dec[0], dec[0], dec[1]];
-        let up = up_inputs
-            .into_iter()
-            .zip([dec[0], dec[1], dec[2]])
+        let up = std::iter::once(dec[0])
+            .chain(dec.iter().copied())
+            .zip(dec.iter().copied())
             .map(|(cin, cout)| conv(cin, cout, 3, 1, device))
             .collect();
         ImageVae {
@@ -107,7 +123,7 @@ impl ImageVaeConfig {
                 conv2: conv(dec[0], dec[0], 3, 1, device),
             },
             up,
-            to_rgb: conv(dec[2], 3, 3, 1, device),
+            to_rgb: conv(*dec.last().expect("validated"), 3, 3, 1, device),
         }
     }
 }
@@ -115,7 +131,7 @@ impl ImageVaeConfig {
 impl ImageVae {
     /// # Shapes
     /// - image: `[batch, 3, 128, 128]` in [0, 1]
-    /// - returns (mu, logvar): `[batch, latent_channels, 16, 16]` each
+    /// - returns (mu, logvar): `[batch, latent_channels, 128/2^n, 128/2^n]` each
     pub fn encode(&self, image: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
         let mut h = image;
         for layer in &self.down {
@@ -129,7 +145,7 @@ impl ImageVae {
     /// saturates on the many near-black and near-white pixels and stalls training.)
     ///
     /// # Shapes
-    /// - latent: `[batch, latent_channels, 16, 16]`
+    /// - latent: `[batch, latent_channels, 128/2^n, 128/2^n]`
     /// - returns `[batch, 3, 128, 128]`
     pub fn decode_raw(&self, latent: Tensor<4>) -> Tensor<4> {
         let mut h = self
@@ -171,5 +187,46 @@ impl BetaVae for ImageVae {
             logvar: self.logvar.no_grad(),
             ..self
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_stage_halves_the_latent_side() {
+        let device = Device::flex();
+        for (encoder, decoder, side) in [
+            (vec![8, 8, 8], vec![8, 8, 8], 16),
+            (vec![8, 8], vec![8, 8], 32),
+            (vec![8], vec![8], 64),
+        ] {
+            let config = ImageVaeConfig::new()
+                .with_latent_channels(2)
+                .with_encoder_channels(encoder)
+                .with_decoder_channels(decoder);
+            config.validate().unwrap();
+            assert_eq!(config.latent_size(128), side);
+            let model = config.init(&device);
+            let (mu, _) = model.encode(Tensor::zeros([1, 3, 128, 128], &device));
+            assert_eq!(mu.dims(), [1, 2, side, side]);
+            assert_eq!(model.decode(mu).dims(), [1, 3, 128, 128]);
+        }
+    }
+
+    #[test]
+    fn uneven_or_missing_stages_are_refused() {
+        let refused = |encoder: Vec<usize>, decoder: Vec<usize>| {
+            ImageVaeConfig::new()
+                .with_encoder_channels(encoder)
+                .with_decoder_channels(decoder)
+                .validate()
+                .unwrap_err()
+        };
+        assert!(refused(vec![32, 64], vec![64, 32, 16]).contains("encoder_channels has 2"));
+        assert!(refused(vec![], vec![]).contains("1 to 4 stages"));
+        assert!(refused(vec![8; 5], vec![8; 5]).contains("1 to 4 stages"));
+        assert!(refused(vec![32, 0], vec![8, 8]).contains("positive"));
     }
 }

@@ -268,16 +268,20 @@ impl Preset {
             }
         }
         let dit = &self.dit.model;
+        let latent_size = self
+            .image_vae
+            .model
+            .latent_size(crate::data::visualizers::SIZE);
         if dit.latent_channels != self.image_vae.model.latent_channels
             || dit.audio_dims != self.audio_vae.model.latent_dims
-            || dit.latent_size != crate::data::visualizers::SIZE / 8
+            || dit.latent_size != latent_size
             || !(dit.styles == 0 || dit.styles == crate::data::visualizers::ALL_FAMILIES.len())
         {
             return Err(format!(
                 "dit.model must match the autoencoders: latent_channels = {}, audio_dims = {}, latent_size = {}, styles = 0 or {}",
                 self.image_vae.model.latent_channels,
                 self.audio_vae.model.latent_dims,
-                crate::data::visualizers::SIZE / 8,
+                latent_size,
                 crate::data::visualizers::ALL_FAMILIES.len()
             ));
         }
@@ -359,6 +363,37 @@ mod tests {
         assert!(
             err.contains("audio_vae.model") && err.contains("phrase"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_dit_follows_the_image_vae_stage_count() {
+        let two_stages = DEFAULT_PRESET
+            .replace(
+                "encoder_channels = [32, 64, 96]",
+                "encoder_channels = [32, 64]",
+            )
+            .replace(
+                "decoder_channels = [96, 64, 32]",
+                "decoder_channels = [64, 32]",
+            )
+            .replace(
+                "decoder_channels = [128, 96, 48]",
+                "decoder_channels = [96, 48]",
+            );
+        let err = Preset::parse(&two_stages).unwrap_err();
+        assert!(err.contains("latent_size = 32"), "{err}");
+        let fitted = two_stages
+            .replace("latent_size = 16", "latent_size = 32")
+            .replace("patch = 2 ", "patch = 4 ");
+        let preset = Preset::parse(&fitted).unwrap();
+        assert_eq!(preset.image_vae.model.latent_size(128), 32);
+        assert_eq!(preset.dit.model.tokens(), 64);
+        let uneven = fitted.replace("decoder_channels = [96, 48]", "decoder_channels = [96]");
+        assert!(
+            Preset::parse(&uneven)
+                .unwrap_err()
+                .contains("sharp_decoder.decoder_channels")
         );
     }
 

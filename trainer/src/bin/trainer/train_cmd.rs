@@ -10,7 +10,7 @@ use synesthete_trainer::training::{audio_latents, tasks};
 
 #[derive(Subcommand)]
 pub enum TrainCommand {
-    /// Train the image VAE (128x128 RGB <-> 4x16x16 latent).
+    /// Train the image VAE (128x128 RGB <-> a latent, 4x16x16 in the default preset).
     Vae {
         /// A preset name (`default`, `tiny`, `hierarchical`) or a TOML file.
         #[arg(long, default_value = "default")]

@@ -39,7 +39,7 @@ pub fn open<M: Module>(
         out_dir.join("config.json"),
         serde_json::to_vec_pretty(config)?,
     )?;
-    let log = MetricsLog::open(&out_dir.join("metrics.jsonl"))?;
+    let log = MetricsLog::resume(&out_dir.join("metrics.jsonl"), start)?;
     if start > 0 {
         println!("{name}: resuming at step {start}");
     }

@@ -19,7 +19,7 @@ fn res_block(g: &mut GraphBuilder, x: &str, block: &ResBlock) -> String {
 /// side halved by each of the model's stages.
 pub fn encoder(model: &ImageVae, size: usize) -> Vec<u8> {
     let latent_channels = model.mu.weight.val().dims()[0];
-    let side = size >> model.down.len();
+    let side = model.latent_size(size);
     let mut g = GraphBuilder::new("image_vae_encoder");
     let mut h = g.input(
         IMAGE_INPUT,
@@ -48,7 +48,7 @@ pub fn encoder(model: &ImageVae, size: usize) -> Vec<u8> {
 /// `latent [batch, latent_channels, side, side]` -> `image [batch, 3, size, size]` in [0, 1].
 pub fn decoder(model: &ImageVae, size: usize) -> Vec<u8> {
     let latent_channels = model.decoder_in.weight.val().dims()[1];
-    let side = size >> model.up.len();
+    let side = model.latent_size(size);
     let mut g = GraphBuilder::new("image_vae_decoder");
     let z = g.input(
         LATENT_INPUT,

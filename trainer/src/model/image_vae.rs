@@ -129,6 +129,12 @@ impl ImageVaeConfig {
 }
 
 impl ImageVae {
+    /// The latent's side for `image_size` frames: each stage halves it (the decoder has as many
+    /// stages as the encoder, so this is also the side the decoder reads).
+    pub fn latent_size(&self, image_size: usize) -> usize {
+        image_size >> self.down.len()
+    }
+
     /// # Shapes
     /// - image: `[batch, 3, 128, 128]` in [0, 1]
     /// - returns (mu, logvar): `[batch, latent_channels, 128/2^n, 128/2^n]` each
@@ -209,6 +215,7 @@ mod tests {
             config.validate().unwrap();
             assert_eq!(config.latent_size(128), side);
             let model = config.init(&device);
+            assert_eq!(model.latent_size(128), side);
             let (mu, _) = model.encode(Tensor::zeros([1, 3, 128, 128], &device));
             assert_eq!(mu.dims(), [1, 2, side, side]);
             assert_eq!(model.decode(mu).dims(), [1, 3, 128, 128]);

@@ -43,8 +43,13 @@ impl MetricsLog {
     }
 }
 
+/// The step a record was logged at: training records carry it at the top, evaluations inside
+/// `eval`.
 fn record_step(record: &serde_json::Value) -> Option<usize> {
-    record.get("step")?.as_u64().map(|step| step as usize)
+    let step = record
+        .get("step")
+        .or_else(|| record.get("eval")?.get("step"))?;
+    step.as_u64().map(|step| step as usize)
 }
 
 /// Reads every record of a metrics file (skipping torn last lines from an interrupted run).
@@ -61,11 +66,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn steps(path: &Path) -> Vec<u64> {
+    fn steps(path: &Path) -> Vec<usize> {
         read_metrics(path)
             .unwrap()
             .iter()
-            .map(|record| record["step"].as_u64().unwrap())
+            .map(|record| record_step(record).unwrap())
             .collect()
     }
 
@@ -77,6 +82,7 @@ mod tests {
         let mut log = MetricsLog::open(&path).unwrap();
         for step in [10, 20, 30, 40] {
             log.write(&json!({ "step": step, "mse": 0.5 })).unwrap();
+            log.write(&json!({ "eval": { "step": step } })).unwrap();
         }
         drop(log);
         std::fs::OpenOptions::new()
@@ -87,8 +93,8 @@ mod tests {
 
         let mut log = MetricsLog::resume(&path, 20).unwrap();
         log.write(&json!({ "step": 30, "mse": 0.25 })).unwrap();
-        assert_eq!(steps(&path), [10, 20, 30]);
-        assert_eq!(read_metrics(&path).unwrap()[2]["mse"], 0.25);
+        assert_eq!(steps(&path), [10, 10, 20, 20, 30]);
+        assert_eq!(read_metrics(&path).unwrap()[4]["mse"], 0.25);
 
         drop(log);
         MetricsLog::resume(&path, 0).unwrap();

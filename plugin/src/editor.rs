@@ -10,6 +10,7 @@ mod preview;
 mod status;
 pub mod theme;
 mod video_panel;
+mod window_thread;
 
 use std::error::Error;
 use std::sync::{Arc, Mutex};
@@ -21,11 +22,11 @@ use nice_plug::editor::{
 };
 use nice_plug::prelude::Editor;
 use nice_plug_egui::{
-    EguiEditor, EguiEditorHandle, EguiEditorState, EguiNiceSettings, RepaintNotifier,
-    create_egui_editor,
+    EguiEditor, EguiEditorState, EguiNiceSettings, RepaintNotifier, create_egui_editor,
 };
 
 use self::app::EditorApp;
+use self::window_thread::{EditorWindow, EditorWindowHandle, WindowThreadExit};
 use crate::engine_link::EngineLink;
 use crate::params::SynestheteParams;
 use crate::persisted::EditorSize;
@@ -41,7 +42,7 @@ pub struct SynestheteEditor {
 
 impl SynestheteEditor {
     pub fn new(params: Arc<SynestheteParams>, link: Arc<EngineLink>) -> Self {
-        let current = Mutex::new(build(&params, &link));
+        let current = Mutex::new(build(&params, &link, WindowThreadExit::default()));
         Self {
             params,
             link,
@@ -54,7 +55,11 @@ impl SynestheteEditor {
     }
 }
 
-fn build(params: &Arc<SynestheteParams>, link: &Arc<EngineLink>) -> EguiEditor<EditorApp> {
+fn build(
+    params: &Arc<SynestheteParams>,
+    link: &Arc<EngineLink>,
+    window_exit: WindowThreadExit,
+) -> EguiEditor<EditorApp> {
     let (width, height) = params.editor_size.get();
     let state = EguiEditorState::from_size(LogicalSize::new(width as f32, height as f32), 1.0);
     let settings = EguiNiceSettings::new()
@@ -76,13 +81,13 @@ fn build(params: &Arc<SynestheteParams>, link: &Arc<EngineLink>) -> EguiEditor<E
         state,
         RepaintNotifier::new(),
         settings,
-        EditorApp::new(params.clone(), link.clone()),
+        EditorApp::new(params.clone(), link.clone(), window_exit),
     )
     .expect("create_egui_editor always returns an editor")
 }
 
 impl Editor for SynestheteEditor {
-    type Handle = EguiEditorHandle;
+    type Handle = EditorWindowHandle;
 
     fn spawn(
         &self,
@@ -93,14 +98,19 @@ impl Editor for SynestheteEditor {
         host: Option<HostMethods>,
     ) -> Result<SpawnedEditor<Self::Handle>, Box<dyn Error>> {
         let mut current = self.current();
-        *current = build(&self.params, &self.link);
-        current.spawn(
+        let window_exit = WindowThreadExit::default();
+        *current = build(&self.params, &self.link, window_exit.clone());
+        let spawned = current.spawn(
             parent,
             wait_for_parent,
             fallback_scale_factor,
             gui_context,
             host,
-        )
+        )?;
+        Ok(SpawnedEditor {
+            handle: EditorWindowHandle(spawned.handle),
+            window: EditorWindow::new(spawned.window, window_exit),
+        })
     }
 
     fn size(&self) -> NativeSize<u32> {

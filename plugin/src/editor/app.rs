@@ -12,6 +12,7 @@ use nice_plug_egui::{Frame, NiceEguiApp};
 use super::meters::Meters;
 use super::preview::Preview;
 use super::video_panel::VideoPanel;
+use super::window_thread::WindowThreadExit;
 use super::{latent_pad, layout, params_panel, status, theme};
 use crate::engine_link::{EngineLink, EngineState};
 use crate::params::SynestheteParams;
@@ -31,13 +32,19 @@ pub struct EditorApp {
     preview: Preview,
     meters: Meters,
     video: VideoPanel,
+    window_exit: WindowThreadExit,
 }
 
 impl EditorApp {
-    pub fn new(params: Arc<SynestheteParams>, link: Arc<EngineLink>) -> Self {
+    pub fn new(
+        params: Arc<SynestheteParams>,
+        link: Arc<EngineLink>,
+        window_exit: WindowThreadExit,
+    ) -> Self {
         Self {
             params,
             link,
+            window_exit,
             gui: None,
             preview: Preview::default(),
             meters: Meters::default(),
@@ -53,6 +60,8 @@ impl NiceEguiApp for EditorApp {
         gui: GuiContext,
         _frame: &mut Frame,
     ) -> Result<(), HandlerError> {
+        // Built on the window thread: closing the editor waits for this thread to end.
+        self.window_exit.register_current_thread();
         theme::apply(&egui_ctx);
         self.gui = Some(gui);
         self.preview = Preview::default();

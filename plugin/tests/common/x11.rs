@@ -406,8 +406,9 @@ pub fn thread_count() -> usize {
 }
 
 /// Polls [`thread_count`] every 5 ms until it is at most `max` or `timeout` passes; returns the
-/// last count. GUI threads (baseview's event thread, Mesa's llvmpipe workers) wind down a moment
-/// after `ClapHost::gui_close` returns, so check for leaked threads with this, not directly.
+/// last count. `ClapHost::gui_close` returns once the editor's window thread has run its last
+/// code (the plugin waits for it), but the thread leaves the process's task list a moment
+/// later, so check for leaked threads with this, not directly.
 pub fn wait_for_thread_count_at_most(max: usize, timeout: Duration) -> usize {
     let deadline = std::time::Instant::now() + timeout;
     loop {

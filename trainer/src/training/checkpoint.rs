@@ -55,15 +55,31 @@ pub fn resume<M: Module>(
     model: M,
     optim: ModuleOptimizer,
 ) -> anyhow::Result<(M, ModuleOptimizer, usize)> {
-    let dir = dir(run_dir);
-    let progress_path = dir.join("progress.json");
-    if !progress_path.exists() {
+    let Some(step) = resumable_step(run_dir, config)? else {
         return Ok((model, optim, 0));
+    };
+    let dir = dir(run_dir);
+    let model = model
+        .try_load_file(dir.join("model.bpk"))
+        .map_err(|e| anyhow::anyhow!("loading checkpoint weights: {e:?}"))?;
+    let optim = optim
+        .load(dir.join("optim.bpk"))
+        .map_err(|e| anyhow::anyhow!("loading optimiser state: {e:?}"))?;
+    Ok((model, optim, step))
+}
+
+/// The step a run with configuration `config` would resume from in `run_dir`: `None` without a
+/// checkpoint, an error when the checkpoint's configuration differs or it has trained more steps
+/// than `config` asks for.
+pub fn resumable_step(run_dir: &Path, config: &serde_json::Value) -> anyhow::Result<Option<usize>> {
+    let progress_path = dir(run_dir).join("progress.json");
+    if !progress_path.exists() {
+        return Ok(None);
     }
     let progress: Progress = serde_json::from_slice(&std::fs::read(&progress_path)?)
         .map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", progress_path.display()))?;
     anyhow::ensure!(
-        without_length(&progress.config) == without_length(config),
+        comparable(&progress.config) == comparable(config),
         "{} was trained with a different configuration; use a new --out directory",
         run_dir.display()
     );
@@ -74,13 +90,7 @@ pub fn resume<M: Module>(
         progress.step,
         training_steps(config).unwrap_or(0)
     );
-    let model = model
-        .try_load_file(dir.join("model.bpk"))
-        .map_err(|e| anyhow::anyhow!("loading checkpoint weights: {e:?}"))?;
-    let optim = optim
-        .load(dir.join("optim.bpk"))
-        .map_err(|e| anyhow::anyhow!("loading optimiser state: {e:?}"))?;
-    Ok((model, optim, progress.step))
+    Ok(Some(progress.step))
 }
 
 /// `train.steps` of a run configuration.
@@ -88,14 +98,28 @@ fn training_steps(config: &serde_json::Value) -> Option<usize> {
     config.pointer("/train/steps")?.as_u64().map(|s| s as usize)
 }
 
-/// The configuration without `train.steps`: a run may be resumed to train longer or shorter
-/// (the learning-rate schedule follows the new length), but nothing else may change.
-fn without_length(config: &serde_json::Value) -> serde_json::Value {
-    let mut config = config.clone();
+/// The configuration as resuming compares it: without `train.steps` (a run may be resumed to
+/// train longer or shorter; the learning-rate schedule follows the new length) and without null
+/// fields (an optional setting added after a checkpoint was written, left unset, changes
+/// nothing). Anything else that differs refuses the resume.
+fn comparable(config: &serde_json::Value) -> serde_json::Value {
+    let mut config = without_nulls(config);
     if let Some(train) = config.pointer_mut("/train").and_then(|t| t.as_object_mut()) {
         train.remove("steps");
     }
     config
+}
+
+fn without_nulls(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .filter(|(_, field)| !field.is_null())
+            .map(|(name, field)| (name.clone(), without_nulls(field)))
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().map(without_nulls).collect(),
+        other => other.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -113,6 +137,21 @@ mod tests {
         };
         let stored: Progress =
             serde_json::from_slice(&serde_json::to_vec_pretty(&progress).unwrap()).unwrap();
-        assert_eq!(without_length(&stored.config), without_length(&config));
+        assert_eq!(comparable(&stored.config), comparable(&config));
+    }
+
+    #[test]
+    fn an_optional_setting_added_since_the_checkpoint_does_not_refuse_the_resume() {
+        // The shipped audio encoder checkpoint predates `model.hierarchy`, which the flat
+        // encoder's configuration now writes as null.
+        let stored =
+            serde_json::json!({ "model": { "latent_dims": 64 }, "train": { "steps": 2000 } });
+        let now = serde_json::json!({ "model": { "latent_dims": 64, "hierarchy": null }, "train": { "steps": 3000 } });
+        assert_eq!(comparable(&stored), comparable(&now));
+        let changed = serde_json::json!({ "model": { "latent_dims": 64, "hierarchy": { "global_dims": 16 } }, "train": { "steps": 2000 } });
+        assert_ne!(comparable(&stored), comparable(&changed));
+        let wider =
+            serde_json::json!({ "model": { "latent_dims": 32 }, "train": { "steps": 2000 } });
+        assert_ne!(comparable(&stored), comparable(&wider));
     }
 }

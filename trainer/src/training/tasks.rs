@@ -54,21 +54,34 @@ pub fn train_sharp_decoder(
     image_run: &Path,
     out_dir: &Path,
 ) -> anyhow::Result<Option<(ImageVae, Evaluation)>> {
-    let Some(sharp) = &preset.sharp_decoder else {
+    let (Some(sharp), Some(stage)) = (
+        &preset.sharp_decoder,
+        sharp_decoder_stage(preset, image_run),
+    ) else {
         return Ok(None);
     };
-    let mut stage = preset.clone();
-    stage.image_vae.train = sharp.train.clone();
-    stage.image_vae.train.init_from = Some(image_run.to_path_buf());
-    let Some(channels) = &sharp.decoder_channels else {
+    if sharp.decoder_channels.is_none() {
         return train_image_vae(&stage, out_dir).map(Some);
-    };
-    stage.image_vae.model.decoder_channels = channels.clone();
+    }
     let start = out_dir.join("start");
     if !start.join("model.bpk").exists() {
         write_grafted_start(image_run, &stage.image_vae, &start)?;
     }
     train_image_vae_from(&stage, out_dir, Some(&start)).map(Some)
+}
+
+/// The preset as the `[sharp_decoder]` stage trains it: its image VAE section carries the
+/// stage's training settings, `image_run` as the run it starts from, and the stage's decoder
+/// widths. `None` when the preset has no such stage.
+pub fn sharp_decoder_stage(preset: &Preset, image_run: &Path) -> Option<Preset> {
+    let sharp = preset.sharp_decoder.as_ref()?;
+    let mut stage = preset.clone();
+    stage.image_vae.train = sharp.train.clone();
+    stage.image_vae.train.init_from = Some(image_run.to_path_buf());
+    if let Some(channels) = &sharp.decoder_channels {
+        stage.image_vae.model.decoder_channels = channels.clone();
+    }
+    Some(stage)
 }
 
 /// Writes `start/model.bpk`: the encoder of the finished run `image_run` under a freshly

@@ -1,0 +1,63 @@
+//! The committed training checkpoints (`checkpoints/`) resume under the presets they were
+//! trained with, as `checkpoints/README.md` promises: copied into `runs/`, the pipeline picks
+//! each one up where it stopped instead of refusing it or starting over.
+
+use std::path::{Path, PathBuf};
+
+use synesthete_trainer::training::checkpoint::resumable_step;
+use synesthete_trainer::training::config::Preset;
+use synesthete_trainer::training::tasks::sharp_decoder_stage;
+
+fn checkpoint(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../checkpoints")
+        .join(name)
+}
+
+fn step_resumed(run: &Path, section: &impl serde::Serialize) -> usize {
+    let config = serde_json::to_value(section).unwrap();
+    resumable_step(run, &config)
+        .unwrap_or_else(|e| panic!("{}: {e:#}", run.display()))
+        .unwrap_or_else(|| panic!("{} has no checkpoint", run.display()))
+}
+
+#[test]
+fn the_default_sets_checkpoints_resume_under_the_default_preset() {
+    let preset = Preset::load("default").unwrap();
+    assert_eq!(
+        step_resumed(&checkpoint("audio_vae"), &preset.audio_vae),
+        preset.audio_vae.train.steps
+    );
+    assert_eq!(
+        step_resumed(&checkpoint("image_vae"), &preset.image_vae),
+        preset.image_vae.train.steps
+    );
+    // The pipeline fine-tunes from the image VAE run beside it: `runs/image_vae`.
+    let sharp = sharp_decoder_stage(&preset, Path::new("runs/image_vae")).unwrap();
+    assert_eq!(
+        step_resumed(&checkpoint("image_vae_sharp"), &sharp.image_vae),
+        sharp.image_vae.train.steps
+    );
+}
+
+#[test]
+fn the_next_image_vae_resumes_under_the_preset_beside_it() {
+    let run = checkpoint("image_vae_f4");
+    let preset = Preset::load(run.join("preset.toml").to_str().unwrap()).unwrap();
+    assert_eq!(
+        step_resumed(&run, &preset.image_vae),
+        preset.image_vae.train.steps
+    );
+}
+
+#[test]
+fn a_checkpoint_under_another_configuration_is_refused() {
+    let mut preset = Preset::load("default").unwrap();
+    preset.audio_vae.model.latent_dims /= 2;
+    let config = serde_json::to_value(&preset.audio_vae).unwrap();
+    let err = resumable_step(&checkpoint("audio_vae"), &config).unwrap_err();
+    assert!(
+        err.to_string().contains("different configuration"),
+        "{err:#}"
+    );
+}

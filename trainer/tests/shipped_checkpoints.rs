@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use synesthete_trainer::training::checkpoint::resumable_step;
 use synesthete_trainer::training::config::Preset;
+use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
 use synesthete_trainer::training::tasks::sharp_decoder_stage;
 
 fn checkpoint(name: &str) -> PathBuf {
@@ -47,6 +48,35 @@ fn the_next_image_vae_resumes_under_the_preset_beside_it() {
     assert_eq!(
         step_resumed(&run, &preset.image_vae),
         preset.image_vae.train.steps
+    );
+}
+
+#[test]
+fn the_next_dit_resumes_under_the_preset_and_audio_encoder_beside_it() {
+    let preset = Preset::load(
+        checkpoint("image_vae_f4")
+            .join("preset.toml")
+            .to_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let run = checkpoint("dit_f4");
+    let recorded: DitRunConfig =
+        serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
+    // The latent scale is measured from the image VAE at the start of a run, which the image
+    // VAE's own checkpoint test covers; everything else comes from the preset.
+    let config = DitRunConfig {
+        model: preset.dit.model.clone(),
+        train: preset.dit.train.clone(),
+        objective: Objective::Diffusion,
+        latent_scale: recorded.latent_scale,
+        audio_encoder: Some(preset.audio_vae.clone()),
+    };
+    let step = step_resumed(&run, &config);
+    assert!(
+        step > 0 && step <= preset.dit.train.steps,
+        "resumes at step {step} of {}",
+        preset.dit.train.steps
     );
 }
 

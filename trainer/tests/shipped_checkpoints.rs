@@ -41,10 +41,16 @@ fn the_default_sets_checkpoints_resume_under_the_default_preset() {
     );
 }
 
+/// The preset the next default set trains under, kept beside its image VAE's checkpoint.
+fn next_preset() -> Preset {
+    let path = checkpoint("image_vae_f4").join("preset.toml");
+    Preset::load(path.to_str().unwrap()).unwrap()
+}
+
 #[test]
 fn the_next_image_vae_resumes_under_the_preset_beside_it() {
     let run = checkpoint("image_vae_f4");
-    let preset = Preset::load(run.join("preset.toml").to_str().unwrap()).unwrap();
+    let preset = next_preset();
     assert_eq!(
         step_resumed(&run, &preset.image_vae),
         preset.image_vae.train.steps
@@ -53,13 +59,7 @@ fn the_next_image_vae_resumes_under_the_preset_beside_it() {
 
 #[test]
 fn the_next_dit_resumes_under_the_preset_and_audio_encoder_beside_it() {
-    let preset = Preset::load(
-        checkpoint("image_vae_f4")
-            .join("preset.toml")
-            .to_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let preset = next_preset();
     let run = checkpoint("dit_f4");
     let recorded: DitRunConfig =
         serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();

@@ -39,13 +39,12 @@ fn exported_set_loads_in_the_engine_and_runs() {
     let image = preset.image_vae.model.init(&device);
     let audio = preset.audio_vae.model.init(&device);
     let dit = burn::module::Module::map(preset.dit.model.init(&device), &mut Perturb);
-    let dit_run = DitRunConfig {
-        model: preset.dit.model.clone(),
-        train: preset.dit.train.clone(),
-        objective: Objective::Diffusion,
-        latent_scale: latent_scale(&image, &preset.data, &device),
-        audio_encoder: Some(preset.audio_vae.clone()),
-    };
+    let dit_run = DitRunConfig::new(
+        &preset.dit,
+        Objective::Diffusion,
+        latent_scale(&image, &preset.data, &device),
+        &preset.audio_vae,
+    );
     let dir = std::env::temp_dir().join(format!("synesthete-model-set-{}", std::process::id()));
     let set = |run| ModelSet {
         name: "test".into(),

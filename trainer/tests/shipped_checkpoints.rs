@@ -65,13 +65,12 @@ fn the_next_dit_resumes_under_the_preset_and_audio_encoder_beside_it() {
         serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
     // The latent scale is measured from the image VAE at the start of a run, which the image
     // VAE's own checkpoint test covers; everything else comes from the preset.
-    let config = DitRunConfig {
-        model: preset.dit.model.clone(),
-        train: preset.dit.train.clone(),
-        objective: Objective::Diffusion,
-        latent_scale: recorded.latent_scale,
-        audio_encoder: Some(preset.audio_vae.clone()),
-    };
+    let config = DitRunConfig::new(
+        &preset.dit,
+        Objective::Diffusion,
+        recorded.latent_scale,
+        &preset.audio_vae,
+    );
     let step = step_resumed(&run, &config);
     assert!(
         step > 0 && step <= preset.dit.train.steps,

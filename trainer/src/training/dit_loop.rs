@@ -54,6 +54,24 @@ pub struct DitRunConfig {
     pub audio_encoder: Option<AudioVaeSection>,
 }
 
+impl DitRunConfig {
+    /// What a run of `section` records (and resumes against): the one place its fields are filled.
+    pub fn new(
+        section: &DitSection,
+        objective: Objective,
+        latent_scale: f32,
+        audio_encoder: &AudioVaeSection,
+    ) -> Self {
+        Self {
+            model: section.model.clone(),
+            train: section.train.clone(),
+            objective,
+            latent_scale,
+            audio_encoder: Some(audio_encoder.clone()),
+        }
+    }
+}
+
 pub struct DitRun<'a> {
     /// "dit" or "regression" (log labels).
     pub name: &'a str,
@@ -165,13 +183,12 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
     let base = training_device();
     let _generator = seed_exclusively(&base, train.seed);
     let device = base.clone().autodiff();
-    let config_json = serde_json::to_value(DitRunConfig {
-        model: section.model.clone(),
-        train: train.clone(),
-        objective: run.objective,
-        latent_scale: run.conditioner.latent_scale,
-        audio_encoder: Some(run.audio_encoder.clone()),
-    })?;
+    let config_json = serde_json::to_value(DitRunConfig::new(
+        section,
+        run.objective,
+        run.conditioner.latent_scale,
+        run.audio_encoder,
+    ))?;
     let OpenRun {
         mut model,
         mut optim,

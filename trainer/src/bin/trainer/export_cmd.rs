@@ -53,13 +53,12 @@ pub fn run(args: ExportArgs) -> Result<()> {
         let image = preset.image_vae.model.init(&device);
         let audio = preset.audio_vae.model.init(&device);
         let dit = preset.dit.model.init(&device);
-        let dit_run = DitRunConfig {
-            model: preset.dit.model.clone(),
-            train: preset.dit.train.clone(),
-            objective: Objective::Diffusion,
-            latent_scale: latent_scale(&image, &preset.data, &device),
-            audio_encoder: Some(preset.audio_vae.clone()),
-        };
+        let dit_run = DitRunConfig::new(
+            &preset.dit,
+            Objective::Diffusion,
+            latent_scale(&image, &preset.data, &device),
+            &preset.audio_vae,
+        );
         export(
             &ModelSet {
                 name: "random weights (untrained)".into(),

@@ -47,6 +47,22 @@ fn next_preset() -> Preset {
     Preset::load(path.to_str().unwrap()).unwrap()
 }
 
+/// Where a DiT-network run (`objective`) of the next set resumes under its preset, with the
+/// audio encoder beside it. The latent scale is measured from the image VAE at the start of a
+/// run, which the image VAE's own checkpoint test covers; everything else comes from the preset.
+fn step_resumed_under_next_preset(run: &Path, objective: Objective) -> usize {
+    let preset = next_preset();
+    let recorded: DitRunConfig =
+        serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
+    let config = DitRunConfig::new(
+        &preset.dit,
+        objective,
+        recorded.latent_scale,
+        &preset.audio_vae,
+    );
+    step_resumed(run, &config)
+}
+
 #[test]
 fn the_next_image_vae_resumes_under_the_preset_beside_it() {
     let run = checkpoint("image_vae_f4");
@@ -59,19 +75,32 @@ fn the_next_image_vae_resumes_under_the_preset_beside_it() {
 
 #[test]
 fn the_next_dit_resumes_under_the_preset_and_audio_encoder_beside_it() {
-    let preset = next_preset();
-    let run = checkpoint("dit_f4");
-    let recorded: DitRunConfig =
-        serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
-    // The latent scale is measured from the image VAE at the start of a run, which the image
-    // VAE's own checkpoint test covers; everything else comes from the preset.
-    let config = DitRunConfig::new(
-        &preset.dit,
-        Objective::Diffusion,
-        recorded.latent_scale,
-        &preset.audio_vae,
+    let steps = next_preset().dit.train.steps;
+    assert_eq!(
+        step_resumed_under_next_preset(&checkpoint("dit_f4"), Objective::Diffusion),
+        steps
     );
-    assert_eq!(step_resumed(&run, &config), preset.dit.train.steps);
+}
+
+#[test]
+fn the_next_sharp_decoder_resumes_from_the_image_vae_run_beside_it() {
+    // `checkpoints/README.md` copies the image VAE to `runs-f4/image_vae` and fine-tunes from it.
+    let sharp = sharp_decoder_stage(&next_preset(), Path::new("runs-f4/image_vae")).unwrap();
+    assert_eq!(
+        step_resumed(&checkpoint("image_vae_sharp_f4"), &sharp.image_vae),
+        sharp.image_vae.train.steps
+    );
+}
+
+#[test]
+fn the_next_regression_baseline_resumes_under_the_dits_budget() {
+    let steps = next_preset().dit.train.steps;
+    // In training: committed as it goes, so any step of the DiT's budget.
+    let step = step_resumed_under_next_preset(&checkpoint("regression_f4"), Objective::Regression);
+    assert!(
+        step > 0 && step <= steps,
+        "resumes at step {step} of {steps}"
+    );
 }
 
 #[test]

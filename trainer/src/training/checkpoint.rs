@@ -99,13 +99,16 @@ fn training_steps(config: &serde_json::Value) -> Option<usize> {
 }
 
 /// The configuration as resuming compares it: without `train.steps` (a run may be resumed to
-/// train longer or shorter; the learning-rate schedule follows the new length) and without null
+/// train longer or shorter; the learning-rate schedule follows the new length), without
+/// `train.init_from` (where the starting weights were read from: a resume reads the checkpoint's
+/// weights instead, so a run copied into another runs folder resumes there) and without null
 /// fields (an optional setting added after a checkpoint was written, left unset, changes
 /// nothing). Anything else that differs refuses the resume.
 fn comparable(config: &serde_json::Value) -> serde_json::Value {
     let mut config = without_nulls(config);
     if let Some(train) = config.pointer_mut("/train").and_then(|t| t.as_object_mut()) {
         train.remove("steps");
+        train.remove("init_from");
     }
     config
 }
@@ -153,5 +156,16 @@ mod tests {
         let wider =
             serde_json::json!({ "model": { "latent_dims": 32 }, "train": { "steps": 2000 } });
         assert_ne!(comparable(&stored), comparable(&wider));
+    }
+
+    #[test]
+    fn a_run_copied_into_another_runs_folder_resumes_there() {
+        // A sharp decoder trained in runs-f4/ and shipped as the default set's checkpoint, which
+        // the pipeline resumes in runs/.
+        let stored = serde_json::json!({ "train": { "steps": 2500, "init_from": "runs-f4/image_vae", "learning_rate": 3e-4 } });
+        let moved = serde_json::json!({ "train": { "steps": 2500, "init_from": "runs/image_vae", "learning_rate": 3e-4 } });
+        assert_eq!(comparable(&stored), comparable(&moved));
+        let faster = serde_json::json!({ "train": { "steps": 2500, "init_from": "runs/image_vae", "learning_rate": 1e-3 } });
+        assert_ne!(comparable(&stored), comparable(&faster));
     }
 }

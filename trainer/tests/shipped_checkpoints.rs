@@ -93,13 +93,11 @@ fn the_next_sharp_decoder_resumes_from_the_image_vae_run_beside_it() {
 }
 
 #[test]
-fn the_next_regression_baseline_resumes_under_the_dits_budget() {
-    let steps = next_preset().dit.train.steps;
-    // In training: committed as it goes, so any step of the DiT's budget.
-    let step = step_resumed_under_next_preset(&checkpoint("regression_f4"), Objective::Regression);
-    assert!(
-        step > 0 && step <= steps,
-        "resumes at step {step} of {steps}"
+fn the_next_regression_baseline_resumes_finished_under_its_budget() {
+    let budget = next_preset().dit.train.regression_steps.unwrap();
+    assert_eq!(
+        step_resumed_under_next_preset(&checkpoint("regression_f4"), Objective::Regression),
+        budget
     );
 }
 

@@ -141,12 +141,22 @@ pub struct DitTrainConfig {
     /// instead of a fresh initialisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_from: Option<std::path::PathBuf>,
+    /// The regression baseline's budget (`None`: `steps`, the DiT's). Its held-out loss sits at
+    /// the average's from the first steps on, so it needs fewer than the DiT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression_steps: Option<usize>,
 }
 
 impl DitTrainConfig {
     pub fn validate(&self) -> Result<(), String> {
-        if self.steps == 0 || self.batch_size == 0 || self.eval_samples == 0 {
-            return Err("steps, batch_size and eval_samples must be positive".into());
+        if self.steps == 0
+            || self.regression_steps == Some(0)
+            || self.batch_size == 0
+            || self.eval_samples == 0
+        {
+            return Err(
+                "steps, regression_steps, batch_size and eval_samples must be positive".into(),
+            );
         }
         if !(self.learning_rate > 0.0
             && self.learning_rate < 1.0

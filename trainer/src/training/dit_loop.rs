@@ -62,9 +62,15 @@ impl DitRunConfig {
         latent_scale: f32,
         audio_encoder: &AudioVaeSection,
     ) -> Self {
+        let mut train = section.train.clone();
+        if objective == Objective::Regression {
+            train.steps = train.regression_steps.unwrap_or(train.steps);
+        }
+        // Each run records its own budget in `steps`.
+        train.regression_steps = None;
         Self {
             model: section.model.clone(),
-            train: section.train.clone(),
+            train,
             objective,
             latent_scale,
             audio_encoder: Some(audio_encoder.clone()),
@@ -179,16 +185,18 @@ fn loss(
 /// Trains (or resumes) and returns the model on the plain device and its last evaluation.
 pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
     let section = run.section;
-    let train = &section.train;
-    let base = training_device();
-    let _generator = seed_exclusively(&base, train.seed);
-    let device = base.clone().autodiff();
-    let config_json = serde_json::to_value(DitRunConfig::new(
+    let run_config = DitRunConfig::new(
         section,
         run.objective,
         run.conditioner.latent_scale,
         run.audio_encoder,
-    ))?;
+    );
+    // The run's own settings: the baseline's budget may differ from the DiT's.
+    let train = &run_config.train;
+    let base = training_device();
+    let _generator = seed_exclusively(&base, train.seed);
+    let device = base.clone().autodiff();
+    let config_json = serde_json::to_value(&run_config)?;
     let OpenRun {
         mut model,
         mut optim,
@@ -313,4 +321,33 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
     progress.finish();
     let trained = run_files::finish(run.name, run.out_dir, model, &last_eval)?;
     Ok((trained, last_eval))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::training::config::Preset;
+
+    #[test]
+    fn the_baseline_trains_its_own_budget_and_each_run_records_one() {
+        let mut preset = Preset::load("tiny").unwrap();
+        let run = |preset: &Preset, objective| {
+            DitRunConfig::new(&preset.dit, objective, 1.0, &preset.audio_vae)
+        };
+        preset.dit.train.regression_steps = Some(3);
+        let dit = run(&preset, Objective::Diffusion);
+        let baseline = run(&preset, Objective::Regression);
+        assert_eq!(dit.train.steps, preset.dit.train.steps);
+        assert_eq!(baseline.train.steps, 3);
+        assert_eq!(dit.train.regression_steps, None);
+        assert_eq!(baseline.train.regression_steps, None);
+        // A run recorded before the setting existed resumes under a preset that sets it.
+        let recorded = serde_json::to_value(&dit).unwrap();
+        assert!(recorded.pointer("/train/regression_steps").is_none());
+        preset.dit.train.regression_steps = None;
+        assert_eq!(
+            run(&preset, Objective::Regression).train.steps,
+            preset.dit.train.steps
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! The DiT and its regression baseline train for real on the tiny preset's autoencoders: the
-//! held-out loss falls, each run records its audio encoder, and a DiT configuration that does not
-//! fit the autoencoders is refused.
+//! held-out loss falls, each run records its audio encoder, a fine-tune that adds the output
+//! convolution starts where the DiT stopped, and a DiT configuration that does not fit the
+//! autoencoders is refused.
 
 use std::path::PathBuf;
 
@@ -54,6 +55,21 @@ fn dit_and_regression_learn_on_the_tiny_autoencoders() {
             serde_json::to_value(&autoencoders.audio.section).unwrap()
         );
     }
+
+    // Fine-tuning the DiT with an output convolution its run lacks starts from its weights with
+    // the convolution as the identity: the first held-out loss is the DiT's last.
+    let mut with_conv = preset.clone();
+    with_conv.dit.model.output_conv = Some(3);
+    with_conv.dit.train.init_from = Some(root.join("dit"));
+    with_conv.dit.train.steps = 2;
+    let tuned = root.join("dit_conv");
+    tasks::train_dit(&with_conv, &autoencoders, Objective::Diffusion, &tuned).unwrap();
+    let (base, start) = (heldout_loss(&root.join("dit")), heldout_loss(&tuned));
+    let (last, first) = (base.last().unwrap(), start[0]);
+    assert!(
+        (first - last).abs() < 1e-5 * last.max(1.0),
+        "{first} vs {last}"
+    );
 
     preset.dit.model.audio_dims += 1;
     let err = tasks::train_dit(

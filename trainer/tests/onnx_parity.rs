@@ -170,14 +170,14 @@ impl burn::module::ModuleMapper for Perturb {
     }
 }
 
-#[test]
-fn dit_matches_burn() {
+/// Exports a perturbed DiT of `config` and compares ONNX Runtime with burn on random inputs.
+fn dit_parity(config: DitConfig, name: &str) {
     let device = Device::flex();
     let _generator = seed_exclusively(&device, 6);
-    let config = DitConfig::new();
+    let (c, s) = (config.latent_channels, config.latent_size);
     let model = burn::module::Module::map(config.init(&device), &mut Perturb);
     let batch = 2;
-    let latent = random([batch, 4, 16, 16], &device, 1.0);
+    let latent = random([batch, c, s, s], &device, 1.0);
     let t = Tensor::<1>::from_floats([999.0, 17.0], &device);
     let audio = Tensor::<2>::random([batch, 64], burn::tensor::Distribution::Default, &device);
     // One styled row, one unconditional row.
@@ -188,7 +188,7 @@ fn dit_matches_burn() {
     let onnx = run_onnx(
         &dit::graph(&model),
         vec![
-            (dit::LATENT_INPUT, vec![batch, 4, 16, 16], to_vec(latent)),
+            (dit::LATENT_INPUT, vec![batch, c, s, s], to_vec(latent)),
             (dit::TIMESTEP_INPUT, vec![batch], to_vec(t)),
             (dit::AUDIO_INPUT, vec![batch, 64], to_vec(audio)),
             (dit::STYLE_INPUT, vec![batch, 8], one_hot),
@@ -198,12 +198,28 @@ fn dit_matches_burn() {
     let v = to_vec(v);
     let scale = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
     let error = max_abs_diff(&onnx[0], &v);
-    println!("dit: max |burn - ort| {error:e} (outputs up to {scale})");
+    println!("dit {name}: max |burn - ort| {error:e} (outputs up to {scale})");
     assert!(
         scale > 0.1,
         "the perturbed DiT produces a non-trivial output"
     );
     assert!(error < TOLERANCE);
+}
+
+#[test]
+fn dit_matches_burn() {
+    dit_parity(DitConfig::new(), "default (4x16x16, 2x2 patches)");
+}
+
+#[test]
+fn dit_with_an_output_convolution_matches_burn() {
+    dit_parity(
+        DitConfig::new()
+            .with_latent_size(32)
+            .with_patch(4)
+            .with_output_conv(Some(3)),
+        "two-stage (4x32x32, 4x4 patches, 3x3 output convolution)",
+    );
 }
 
 #[test]

@@ -73,7 +73,10 @@ pub fn graph(dit: &Dit) -> Vec<u8> {
     let out = g.linear_nd(&h, &dit.final_proj);
     let out = g.reshape(&out, vec![-1, n, n, c as i64, p as i64, p as i64]);
     let out = g.transpose(&out, vec![0, 3, 1, 4, 2, 5]);
-    let out = g.reshape(&out, vec![-1, c as i64, s as i64, s as i64]);
+    let mut out = g.reshape(&out, vec![-1, c as i64, s as i64, s as i64]);
+    if let Some(conv) = &dit.output_conv {
+        out = g.conv(&out, conv);
+    }
     g.output(&out, OUTPUT, &latent_dims);
     g.finish(&[("synesthete.model", "dit".into())])
 }

@@ -8,9 +8,13 @@
 //! an all-zero audio vector and an all-zero style vector; training drops each at random.
 //!
 //! Deviations from the paper, for export and the CPU budget: SiLU instead of GELU in the MLP
-//! (ONNX opset 17 has no Gelu op), and a learned position embedding.
+//! (ONNX opset 17 has no Gelu op), a learned position embedding, and optionally a convolution
+//! over the unpatchified output (U-ViT, Bao et al. 2023): each token predicts its own patch
+//! through a linear layer, which on large patches leaves visible seams between them; a 3x3
+//! convolution across the seams lets the model smooth them.
 
 use burn::module::Param;
+use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{silu, softmax};
@@ -42,6 +46,9 @@ pub struct DitConfig {
     /// Sinusoidal features of the timestep.
     #[config(default = 128)]
     pub time_features: usize,
+    /// Kernel of the convolution over the unpatchified output (odd); `None`: no convolution.
+    #[config(default = "None")]
+    pub output_conv: Option<usize>,
 }
 
 /// LayerNorm without learned affine (the modulation supplies shift and scale).
@@ -76,6 +83,8 @@ pub struct Dit {
     /// conditioning -> (shift, scale) of the final norm: 2 x width.
     pub final_modulation: Linear,
     pub final_proj: Linear,
+    /// Convolution over the unpatchified output, across the patch seams (`output_conv`).
+    pub output_conv: Option<Conv2d>,
     pub heads: usize,
     pub patch: usize,
     pub latent_channels: usize,
@@ -95,6 +104,23 @@ fn zero_linear(input: usize, output: usize, device: &Device) -> Linear {
     layer
 }
 
+/// A `kernel`x`kernel` convolution over `channels` that starts as the identity, so adding it to
+/// a trained DiT changes nothing until fine-tuning moves it.
+pub fn identity_conv(channels: usize, kernel: usize, device: &Device) -> Conv2d {
+    let mut conv = super::layers::conv(channels, channels, kernel, 1, device);
+    let mut weight = vec![0.0f32; channels * channels * kernel * kernel];
+    let center = kernel / 2 * kernel + kernel / 2;
+    for c in 0..channels {
+        weight[(c * channels + c) * kernel * kernel + center] = 1.0;
+    }
+    conv.weight = Param::from_tensor(
+        Tensor::<1>::from_floats(weight.as_slice(), device)
+            .reshape([channels, channels, kernel, kernel]),
+    );
+    conv.bias = Some(Param::from_tensor(Tensor::zeros([channels], device)));
+    conv
+}
+
 impl DitConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.patch == 0 || !self.latent_size.is_multiple_of(self.patch) {
@@ -108,6 +134,9 @@ impl DitConfig {
                 "width {} must be a multiple of heads {}",
                 self.width, self.heads
             ));
+        }
+        if self.output_conv.is_some_and(|k| k.is_multiple_of(2)) {
+            return Err("output_conv must be an odd kernel size".into());
         }
         if self.depth == 0
             || self.latent_channels == 0
@@ -162,6 +191,9 @@ impl DitConfig {
             blocks,
             final_modulation: zero_linear(width, 2 * width, device),
             final_proj: zero_linear(width, patch_dims, device),
+            output_conv: self
+                .output_conv
+                .map(|kernel| identity_conv(self.latent_channels, kernel, device)),
             heads: self.heads,
             patch: self.patch,
             latent_channels: self.latent_channels,
@@ -291,7 +323,11 @@ impl Dit {
         let width = x.dims()[2];
         let m = self.final_modulation.forward(silu(condition));
         let h = modulate(x, chunk(&m, 0, width), chunk(&m, 1, width));
-        self.unpatchify(self.final_proj.forward(h))
+        let v = self.unpatchify(self.final_proj.forward(h));
+        match &self.output_conv {
+            Some(conv) => conv.forward(v),
+            None => v,
+        }
     }
 }
 
@@ -326,6 +362,44 @@ mod tests {
         let t1 = crate::training::batch::to_vec(tokens.narrow(1, 1, 1).narrow(0, 0, 1));
         let x002 = crate::training::batch::to_vec(x.narrow(0, 0, 1).narrow(1, 0, 1))[2];
         assert_eq!(t1[0], x002);
+    }
+
+    #[test]
+    fn an_identity_output_convolution_changes_nothing_until_trained() {
+        let device = Device::flex();
+        let mut dit = small().init(&device);
+        // A non-zero output projection, so the comparison is not 0 = 0.
+        dit.final_proj.weight = Param::from_tensor(Tensor::random(
+            dit.final_proj.weight.val().dims(),
+            burn::tensor::Distribution::Normal(0.0, 0.5),
+            &device,
+        ));
+        let latent =
+            Tensor::<4>::random([2, 4, 8, 8], burn::tensor::Distribution::Default, &device);
+        let t = Tensor::<1>::from_floats([10.0, 900.0], &device);
+        let audio = Tensor::<2>::random([2, 6], burn::tensor::Distribution::Default, &device);
+        let style = Tensor::<2>::zeros([2, 3], &device);
+        let run = |dit: &Dit| {
+            crate::training::batch::to_vec(dit.forward(
+                latent.clone(),
+                t.clone(),
+                audio.clone(),
+                style.clone(),
+            ))
+        };
+        let plain = run(&dit);
+        assert!(plain.iter().any(|v| v.abs() > 1e-3));
+        dit.output_conv = Some(identity_conv(4, 3, &device));
+        let with_identity = run(&dit);
+        let max_diff = plain
+            .iter()
+            .zip(&with_identity)
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(max_diff < 1e-6, "{max_diff}");
+        // A convolution that is not the identity does change the output.
+        dit.output_conv = Some(crate::model::layers::conv(4, 4, 3, 1, &device));
+        assert_ne!(run(&dit), plain);
+        assert!(small().with_output_conv(Some(2)).validate().is_err());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::schedule::cosine_learning_rate;
 use super::seeding::seed_exclusively;
 use super::vae_loop::{heldout_samples, training_device};
 use crate::data::dataset::DataConfig;
-use crate::model::dit::Dit;
+use crate::model::dit::{Dit, DitConfig, identity_conv};
 
 /// What the network learns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -182,6 +182,36 @@ fn loss(
     }
 }
 
+/// The weights a DiT run starts from: fresh, those of the finished run `init_from` names, or,
+/// when this run adds the output convolution to that run's model, that run's weights with the
+/// convolution starting as the identity (so fine-tuning starts from the trained model's output).
+fn initial_dit(
+    config: &DitConfig,
+    init_from: Option<&Path>,
+    device: &Device,
+) -> anyhow::Result<Dit> {
+    if let (Some(run), Some(kernel)) = (init_from, config.output_conv) {
+        let recorded = std::fs::read(run.join("config.json")).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot fine-tune from {}: {e} (train it first)",
+                run.display()
+            )
+        })?;
+        let from: DitRunConfig = serde_json::from_slice(&recorded)
+            .map_err(|e| anyhow::anyhow!("{}/config.json is malformed: {e}", run.display()))?;
+        let without_conv = DitConfig {
+            output_conv: None,
+            ..config.clone()
+        };
+        if from.model.output_conv.is_none() && from.model == without_conv {
+            let mut dit = run_files::initial_model(from.model.init(device), Some(run))?;
+            dit.output_conv = Some(identity_conv(config.latent_channels, kernel, device));
+            return Ok(dit);
+        }
+    }
+    run_files::initial_model(config.init(device), init_from)
+}
+
 /// Trains (or resumes) and returns the model on the plain device and its last evaluation.
 pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
     let section = run.section;
@@ -206,10 +236,7 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         run.name,
         run.out_dir,
         &config_json,
-        run_files::initial_model(
-            section.model.init(&device),
-            section.train.init_from.as_deref(),
-        )?,
+        initial_dit(&section.model, section.train.init_from.as_deref(), &device)?,
     )?;
     let alphas = train.schedule.alphas_cumprod();
 

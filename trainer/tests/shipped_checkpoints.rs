@@ -51,7 +51,10 @@ fn next_preset() -> Preset {
 /// audio encoder beside it. The latent scale is measured from the image VAE at the start of a
 /// run, which the image VAE's own checkpoint test covers; everything else comes from the preset.
 fn step_resumed_under_next_preset(run: &Path, objective: Objective) -> usize {
-    let preset = next_preset();
+    step_resumed_under(&next_preset(), run, objective)
+}
+
+fn step_resumed_under(preset: &Preset, run: &Path, objective: Objective) -> usize {
     let recorded: DitRunConfig =
         serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
     let config = DitRunConfig::new(
@@ -98,6 +101,34 @@ fn the_next_regression_baseline_resumes_finished_under_its_budget() {
     assert_eq!(
         step_resumed_under_next_preset(&checkpoint("regression_f4"), Objective::Regression),
         budget
+    );
+}
+
+#[test]
+fn the_dit_fine_tuned_with_an_output_convolution_resumes_under_the_preset_beside_it() {
+    let run = checkpoint("dit_f4_conv");
+    let preset = Preset::load(run.join("preset.toml").to_str().unwrap()).unwrap();
+    let steps = preset.dit.train.steps;
+    // In training: committed as it goes, so any step of its budget.
+    let step = step_resumed_under(&preset, &run, Objective::Diffusion);
+    assert!(
+        step > 0 && step <= steps,
+        "resumes at step {step} of {steps}"
+    );
+    // Without the convolution it is another model, and refused.
+    let mut plain = preset.clone();
+    plain.dit.model.output_conv = None;
+    let config = DitRunConfig::new(&plain.dit, Objective::Diffusion, 1.0, &plain.audio_vae);
+    let recorded: DitRunConfig =
+        serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
+    let config = DitRunConfig {
+        latent_scale: recorded.latent_scale,
+        ..config
+    };
+    let err = resumable_step(&run, &serde_json::to_value(&config).unwrap()).unwrap_err();
+    assert!(
+        err.to_string().contains("different configuration"),
+        "{err:#}"
     );
 }
 

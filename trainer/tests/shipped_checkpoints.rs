@@ -55,15 +55,19 @@ fn step_resumed_under_next_preset(run: &Path, objective: Objective) -> usize {
 }
 
 fn step_resumed_under(preset: &Preset, run: &Path, objective: Objective) -> usize {
+    step_resumed(run, &run_config_under(preset, run, objective))
+}
+
+/// The configuration a DiT-network run in `run` would resume with under `preset`.
+fn run_config_under(preset: &Preset, run: &Path, objective: Objective) -> DitRunConfig {
     let recorded: DitRunConfig =
         serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
-    let config = DitRunConfig::new(
+    DitRunConfig::new(
         &preset.dit,
         objective,
         recorded.latent_scale,
         &preset.audio_vae,
-    );
-    step_resumed(run, &config)
+    )
 }
 
 #[test]
@@ -115,13 +119,7 @@ fn the_dit_fine_tuned_with_an_output_convolution_resumes_finished_under_the_pres
     // Without the convolution it is another model, and refused.
     let mut plain = preset.clone();
     plain.dit.model.output_conv = None;
-    let config = DitRunConfig::new(&plain.dit, Objective::Diffusion, 1.0, &plain.audio_vae);
-    let recorded: DitRunConfig =
-        serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
-    let config = DitRunConfig {
-        latent_scale: recorded.latent_scale,
-        ..config
-    };
+    let config = run_config_under(&plain, &run, Objective::Diffusion);
     let err = resumable_step(&run, &serde_json::to_value(&config).unwrap()).unwrap_err();
     assert!(
         err.to_string().contains("different configuration"),

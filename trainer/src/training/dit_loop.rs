@@ -191,19 +191,12 @@ fn initial_dit(
     device: &Device,
 ) -> anyhow::Result<Dit> {
     if let (Some(run), Some(kernel)) = (init_from, config.output_conv) {
-        let recorded = std::fs::read(run.join("config.json")).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot fine-tune from {}: {e} (train it first)",
-                run.display()
-            )
-        })?;
-        let from: DitRunConfig = serde_json::from_slice(&recorded)
-            .map_err(|e| anyhow::anyhow!("{}/config.json is malformed: {e}", run.display()))?;
+        let from: DitRunConfig = super::tasks::read_json(&run.join("config.json"))?;
         let without_conv = DitConfig {
             output_conv: None,
             ..config.clone()
         };
-        if from.model.output_conv.is_none() && from.model == without_conv {
+        if from.model == without_conv {
             let mut dit = run_files::initial_model(from.model.init(device), Some(run))?;
             dit.output_conv = Some(identity_conv(config.latent_channels, kernel, device));
             return Ok(dit);

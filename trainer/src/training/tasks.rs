@@ -222,7 +222,8 @@ pub struct TrainedRun<M, S> {
     pub evaluation: serde_json::Value,
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+/// A run directory's JSON file (`config.json`, `evaluation.json`), with the path in any error.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     let bytes = std::fs::read(path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e} (train first)", path.display()))?;
     serde_json::from_slice(&bytes)

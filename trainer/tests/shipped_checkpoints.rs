@@ -127,17 +127,14 @@ fn the_dit_fine_tuned_with_an_output_convolution_resumes_finished_under_the_pres
     );
 }
 
-/// In training (`checkpoints/README.md`): the DiT on 2x2 patches of the next set's latent.
-const DIT_ON_2X2_PATCHES_STEP: usize = 1_750;
-
 #[test]
-fn the_dit_on_2x2_patches_resumes_at_its_last_step_under_the_preset_beside_it() {
+fn the_dit_on_2x2_patches_resumes_finished_under_the_preset_beside_it() {
     let run = checkpoint("dit_f4_p2");
     let preset = Preset::load(run.join("preset.toml").to_str().unwrap()).unwrap();
     assert_eq!(preset.dit.model.patch, 2);
     assert_eq!(
         step_resumed_under(&preset, &run, Objective::Diffusion),
-        DIT_ON_2X2_PATCHES_STEP
+        preset.dit.train.steps
     );
     // On 4x4 patches it is the other DiT (`dit_f4`), and refused.
     let config = run_config_under(&next_preset(), &run, Objective::Diffusion);

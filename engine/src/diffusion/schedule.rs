@@ -22,6 +22,12 @@ pub enum ScheduleKind {
 pub struct NoiseSchedule {
     pub kind: ScheduleKind,
     pub train_steps: usize,
+    /// Added to every step's log-SNR, ln(ᾱ / (1 − ᾱ)). A latent with more numbers per picture is
+    /// easier to read through the same noise, so a negative shift moves the steps towards the
+    /// noise levels where the layout is decided ("simple diffusion", Hoogeboom et al. 2023:
+    /// −2·ln 2 when each side doubles). Unset: no shift (and absent from manifests and configs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_snr_shift: Option<f64>,
 }
 
 /// β is clipped here so the last steps of the cosine schedule stay finite (Nichol & Dhariwal).
@@ -32,6 +38,7 @@ impl Default for NoiseSchedule {
         Self {
             kind: ScheduleKind::Cosine,
             train_steps: 1000,
+            log_snr_shift: None,
         }
     }
 }
@@ -43,6 +50,11 @@ impl NoiseSchedule {
                 "train_steps {} must be between 2 and 100000",
                 self.train_steps
             ));
+        }
+        if let Some(shift) = self.log_snr_shift
+            && !(shift.is_finite() && shift.abs() <= 10.0)
+        {
+            return Err(format!("log_snr_shift {shift} must be within ±10"));
         }
         Ok(())
     }
@@ -66,13 +78,17 @@ impl NoiseSchedule {
                 .map(|t| 1e-4 + (0.02 - 1e-4) * t as f64 / (steps - 1) as f64)
                 .collect(),
         };
-        betas
-            .iter()
-            .scan(1.0, |product, beta| {
-                *product *= 1.0 - beta;
-                Some(*product)
-            })
-            .collect()
+        let alphas_cumprod = betas.iter().scan(1.0, |product, beta| {
+            *product *= 1.0 - beta;
+            Some(*product)
+        });
+        match self.log_snr_shift {
+            None => alphas_cumprod.collect(),
+            // ᾱ' = sigmoid(log-SNR + shift) = ᾱ / (ᾱ + (1 − ᾱ)·e^(−shift)).
+            Some(shift) => alphas_cumprod
+                .map(|a| a / (a + (1.0 - a) * (-shift).exp()))
+                .collect(),
+        }
     }
 }
 
@@ -101,11 +117,54 @@ mod tests {
         let a = NoiseSchedule {
             kind: ScheduleKind::Linear,
             train_steps: 1000,
+            log_snr_shift: None,
         }
         .alphas_cumprod();
         assert!((a[0] - (1.0 - 1e-4)).abs() < 1e-12);
         // ᾱ_T of the DDPM paper's schedule is about 4e-5.
         assert!(a[999] > 1e-5 && a[999] < 1e-4, "ᾱ_T = {}", a[999]);
+    }
+
+    #[test]
+    fn a_log_snr_shift_moves_every_step_by_the_shift() {
+        let log_snr = |a: f64| (a / (1.0 - a)).ln();
+        let plain = NoiseSchedule::default().alphas_cumprod();
+        let shift = -2.0 * 2f64.ln();
+        let shifted = NoiseSchedule {
+            log_snr_shift: Some(shift),
+            ..Default::default()
+        }
+        .alphas_cumprod();
+        for t in [0, 250, 499, 750, 998] {
+            let moved = log_snr(shifted[t]) - log_snr(plain[t]);
+            assert!((moved - shift).abs() < 1e-6, "step {t}: moved by {moved}");
+        }
+        // Noisier everywhere: half way, a quarter of the SNR.
+        assert!(shifted[499] < plain[499] * 0.5, "ᾱ'_499 = {}", shifted[499]);
+        assert!(
+            shifted.windows(2).all(|w| w[1] < w[0]),
+            "strictly decreasing"
+        );
+    }
+
+    #[test]
+    fn an_unset_shift_is_absent_from_the_json_and_old_json_reads_as_unset() {
+        let json = serde_json::to_string(&NoiseSchedule::default()).unwrap();
+        assert!(!json.contains("log_snr_shift"), "{json}");
+        let read: NoiseSchedule =
+            serde_json::from_str(r#"{"kind":"cosine","train_steps":1000}"#).unwrap();
+        assert_eq!(read, NoiseSchedule::default());
+    }
+
+    #[test]
+    fn a_shift_that_is_not_a_finite_modest_number_is_refused() {
+        for shift in [f64::NAN, f64::INFINITY, 11.0, -11.0] {
+            let s = NoiseSchedule {
+                log_snr_shift: Some(shift),
+                ..Default::default()
+            };
+            assert!(s.validate().is_err(), "shift {shift} accepted");
+        }
     }
 
     #[test]

@@ -22,6 +22,21 @@ fn step_resumed(run: &Path, section: &impl serde::Serialize) -> usize {
         .unwrap_or_else(|| panic!("{} has no checkpoint", run.display()))
 }
 
+/// Resuming `run` under `section` is refused as another configuration.
+fn assert_refused(run: &Path, section: &impl serde::Serialize) {
+    let config = serde_json::to_value(section).unwrap();
+    let err = resumable_step(run, &config).unwrap_err();
+    assert!(
+        err.to_string().contains("different configuration"),
+        "{err:#}"
+    );
+}
+
+/// The preset a run was trained under, kept beside its checkpoint.
+fn preset_beside(run: &Path) -> Preset {
+    Preset::load(run.join("preset.toml").to_str().unwrap()).unwrap()
+}
+
 #[test]
 fn the_default_sets_checkpoints_resume_under_the_default_preset() {
     let preset = Preset::load("default").unwrap();
@@ -43,8 +58,7 @@ fn the_default_sets_checkpoints_resume_under_the_default_preset() {
 
 /// The preset the next default set trains under, kept beside its image VAE's checkpoint.
 fn next_preset() -> Preset {
-    let path = checkpoint("image_vae_f4").join("preset.toml");
-    Preset::load(path.to_str().unwrap()).unwrap()
+    preset_beside(&checkpoint("image_vae_f4"))
 }
 
 /// Where a DiT-network run (`objective`) of the next set resumes under its preset, with the
@@ -111,7 +125,7 @@ fn the_next_regression_baseline_resumes_finished_under_its_budget() {
 #[test]
 fn the_dit_fine_tuned_with_an_output_convolution_resumes_finished_under_the_preset_beside_it() {
     let run = checkpoint("dit_f4_conv");
-    let preset = Preset::load(run.join("preset.toml").to_str().unwrap()).unwrap();
+    let preset = preset_beside(&run);
     assert_eq!(
         step_resumed_under(&preset, &run, Objective::Diffusion),
         preset.dit.train.steps
@@ -119,29 +133,22 @@ fn the_dit_fine_tuned_with_an_output_convolution_resumes_finished_under_the_pres
     // Without the convolution it is another model, and refused.
     let mut plain = preset.clone();
     plain.dit.model.output_conv = None;
-    let config = run_config_under(&plain, &run, Objective::Diffusion);
-    let err = resumable_step(&run, &serde_json::to_value(&config).unwrap()).unwrap_err();
-    assert!(
-        err.to_string().contains("different configuration"),
-        "{err:#}"
-    );
+    assert_refused(&run, &run_config_under(&plain, &run, Objective::Diffusion));
 }
 
 #[test]
 fn the_dit_on_2x2_patches_resumes_finished_under_the_preset_beside_it() {
     let run = checkpoint("dit_f4_p2");
-    let preset = Preset::load(run.join("preset.toml").to_str().unwrap()).unwrap();
+    let preset = preset_beside(&run);
     assert_eq!(preset.dit.model.patch, 2);
     assert_eq!(
         step_resumed_under(&preset, &run, Objective::Diffusion),
         preset.dit.train.steps
     );
     // On 4x4 patches it is the other DiT (`dit_f4`), and refused.
-    let config = run_config_under(&next_preset(), &run, Objective::Diffusion);
-    let err = resumable_step(&run, &serde_json::to_value(&config).unwrap()).unwrap_err();
-    assert!(
-        err.to_string().contains("different configuration"),
-        "{err:#}"
+    assert_refused(
+        &run,
+        &run_config_under(&next_preset(), &run, Objective::Diffusion),
     );
 }
 
@@ -149,10 +156,5 @@ fn the_dit_on_2x2_patches_resumes_finished_under_the_preset_beside_it() {
 fn a_checkpoint_under_another_configuration_is_refused() {
     let mut preset = Preset::load("default").unwrap();
     preset.audio_vae.model.latent_dims /= 2;
-    let config = serde_json::to_value(&preset.audio_vae).unwrap();
-    let err = resumable_step(&checkpoint("audio_vae"), &config).unwrap_err();
-    assert!(
-        err.to_string().contains("different configuration"),
-        "{err:#}"
-    );
+    assert_refused(&checkpoint("audio_vae"), &preset.audio_vae);
 }

@@ -153,6 +153,24 @@ fn the_dit_on_2x2_patches_resumes_finished_under_the_preset_beside_it() {
 }
 
 #[test]
+fn the_dit_under_the_shifted_schedule_resumes_finished_under_the_preset_beside_it() {
+    let run = checkpoint("dit_f4_shift");
+    let preset = preset_beside(&run);
+    assert!(preset.dit.train.schedule.log_snr_shift.is_some());
+    assert_eq!(
+        step_resumed_under(&preset, &run, Objective::Diffusion),
+        preset.dit.train.steps
+    );
+    // Under the unshifted schedule it was trained for other noise levels, and refused.
+    let mut unshifted = preset.clone();
+    unshifted.dit.train.schedule.log_snr_shift = None;
+    assert_refused(
+        &run,
+        &run_config_under(&unshifted, &run, Objective::Diffusion),
+    );
+}
+
+#[test]
 fn a_checkpoint_under_another_configuration_is_refused() {
     let mut preset = Preset::load("default").unwrap();
     preset.audio_vae.model.latent_dims /= 2;

@@ -84,6 +84,16 @@ fn run_config_under(preset: &Preset, run: &Path, objective: Objective) -> DitRun
     )
 }
 
+/// Loads the preset beside the DiT run `run` and checks the run resumes finished under it.
+fn finished_dit_preset_beside(run: &Path) -> Preset {
+    let preset = preset_beside(run);
+    assert_eq!(
+        step_resumed_under(&preset, run, Objective::Diffusion),
+        preset.dit.train.steps
+    );
+    preset
+}
+
 #[test]
 fn the_next_image_vae_resumes_under_the_preset_beside_it() {
     let run = checkpoint("image_vae_f4");
@@ -125,11 +135,7 @@ fn the_next_regression_baseline_resumes_finished_under_its_budget() {
 #[test]
 fn the_dit_fine_tuned_with_an_output_convolution_resumes_finished_under_the_preset_beside_it() {
     let run = checkpoint("dit_f4_conv");
-    let preset = preset_beside(&run);
-    assert_eq!(
-        step_resumed_under(&preset, &run, Objective::Diffusion),
-        preset.dit.train.steps
-    );
+    let preset = finished_dit_preset_beside(&run);
     // Without the convolution it is another model, and refused.
     let mut plain = preset.clone();
     plain.dit.model.output_conv = None;
@@ -139,12 +145,8 @@ fn the_dit_fine_tuned_with_an_output_convolution_resumes_finished_under_the_pres
 #[test]
 fn the_dit_on_2x2_patches_resumes_finished_under_the_preset_beside_it() {
     let run = checkpoint("dit_f4_p2");
-    let preset = preset_beside(&run);
+    let preset = finished_dit_preset_beside(&run);
     assert_eq!(preset.dit.model.patch, 2);
-    assert_eq!(
-        step_resumed_under(&preset, &run, Objective::Diffusion),
-        preset.dit.train.steps
-    );
     // On 4x4 patches it is the other DiT (`dit_f4`), and refused.
     assert_refused(
         &run,
@@ -155,12 +157,8 @@ fn the_dit_on_2x2_patches_resumes_finished_under_the_preset_beside_it() {
 #[test]
 fn the_dit_under_the_shifted_schedule_resumes_finished_under_the_preset_beside_it() {
     let run = checkpoint("dit_f4_shift");
-    let preset = preset_beside(&run);
+    let preset = finished_dit_preset_beside(&run);
     assert!(preset.dit.train.schedule.log_snr_shift.is_some());
-    assert_eq!(
-        step_resumed_under(&preset, &run, Objective::Diffusion),
-        preset.dit.train.steps
-    );
     // Under the unshifted schedule it was trained for other noise levels, and refused.
     let mut unshifted = preset.clone();
     unshifted.dit.train.schedule.log_snr_shift = None;

@@ -1,6 +1,7 @@
 //! The DiT and its regression baseline train for real on the tiny preset's autoencoders: the
 //! held-out loss falls, each run records its audio encoder, a fine-tune that adds the output
-//! convolution starts where the DiT stopped, and a DiT configuration that does not fit the
+//! convolution starts where the DiT stopped, a run resumed with a weight average keeps it beside
+//! its checkpoint and makes it the run's model, and a DiT configuration that does not fit the
 //! autoencoders is refused.
 
 use std::path::PathBuf;
@@ -70,6 +71,26 @@ fn dit_and_regression_learn_on_the_tiny_autoencoders() {
         (first - last).abs() < 1e-5 * last.max(1.0),
         "{first} vs {last}"
     );
+
+    // The finished DiT, resumed for two more steps with a weight average: the average starts
+    // from the checkpoint's weights, is checkpointed beside them and becomes the run's model.
+    let dit = root.join("dit");
+    let mut averaged = preset.clone();
+    averaged.dit.train.ema_decay = Some(0.5);
+    averaged.dit.train.steps += 2;
+    let (_, evaluation) =
+        tasks::train_dit(&averaged, &autoencoders, Objective::Diffusion, &dit).unwrap();
+    assert_eq!(evaluation.step, averaged.dit.train.steps);
+    let without = evaluation.heldout_loss_without_ema.unwrap();
+    assert_ne!(evaluation.heldout_loss, without);
+    let read = |path: &str| std::fs::read(dit.join(path)).unwrap();
+    assert_eq!(read("checkpoint/ema.bpk"), read("model.bpk"));
+    assert_ne!(read("checkpoint/model.bpk"), read("model.bpk"));
+    // Resumed again, it continues the saved average.
+    averaged.dit.train.steps += 1;
+    tasks::train_dit(&averaged, &autoencoders, Objective::Diffusion, &dit).unwrap();
+    let recorded: serde_json::Value = serde_json::from_slice(&read("evaluation.json")).unwrap();
+    assert!(recorded["heldout_loss_without_ema"].is_number());
 
     preset.dit.model.audio_dims += 1;
     let err = tasks::train_dit(

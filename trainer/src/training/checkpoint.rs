@@ -18,9 +18,12 @@ pub fn dir(run_dir: &Path) -> PathBuf {
     run_dir.join("checkpoint")
 }
 
+/// Writes the checkpoint; `average` is the run's weight average, if it keeps one
+/// ([`super::ema`]).
 pub fn save<M: Module>(
     run_dir: &Path,
     model: &M,
+    average: Option<&M>,
     optim: &ModuleOptimizer,
     progress: &Progress,
 ) -> anyhow::Result<()> {
@@ -33,6 +36,12 @@ pub fn save<M: Module>(
         .clone()
         .save_file(staging.join("model.bpk"))
         .map_err(|e| anyhow::anyhow!("saving weights: {e:?}"))?;
+    if let Some(average) = average {
+        average
+            .clone()
+            .save_file(staging.join(super::ema::EMA_FILE))
+            .map_err(|e| anyhow::anyhow!("saving the weight average: {e:?}"))?;
+    }
     optim
         .save(staging.join("optim.bpk"))
         .map_err(|e| anyhow::anyhow!("saving optimiser: {e:?}"))?;
@@ -101,7 +110,9 @@ fn training_steps(config: &serde_json::Value) -> Option<usize> {
 /// The configuration as resuming compares it: without `train.steps` (a run may be resumed to
 /// train longer or shorter; the learning-rate schedule follows the new length), without
 /// `train.init_from` (where the starting weights were read from: a resume reads the checkpoint's
-/// weights instead, so a run copied into another runs folder resumes there) and without null
+/// weights instead, so a run copied into another runs folder resumes there), without
+/// `train.ema_decay` (the weight average only watches training: a run may start one when resumed,
+/// from the checkpoint's weights) and without null
 /// fields (an optional setting added after a checkpoint was written, left unset, changes
 /// nothing). Anything else that differs refuses the resume.
 fn comparable(config: &serde_json::Value) -> serde_json::Value {
@@ -109,6 +120,7 @@ fn comparable(config: &serde_json::Value) -> serde_json::Value {
     if let Some(train) = config.pointer_mut("/train").and_then(|t| t.as_object_mut()) {
         train.remove("steps");
         train.remove("init_from");
+        train.remove("ema_decay");
     }
     config
 }
@@ -167,5 +179,12 @@ mod tests {
         assert_eq!(comparable(&stored), comparable(&moved));
         let faster = serde_json::json!({ "train": { "steps": 2500, "init_from": "runs/image_vae", "learning_rate": 1e-3 } });
         assert_ne!(comparable(&stored), comparable(&faster));
+    }
+
+    #[test]
+    fn a_run_resumes_with_a_weight_average_started_or_changed() {
+        let stored = serde_json::json!({ "train": { "steps": 3000, "learning_rate": 3e-4 } });
+        let averaged = serde_json::json!({ "train": { "steps": 6000, "learning_rate": 3e-4, "ema_decay": 0.999f32 } });
+        assert_eq!(comparable(&stored), comparable(&averaged));
     }
 }

@@ -145,6 +145,10 @@ pub struct DitTrainConfig {
     /// the average's from the first steps on, so it needs fewer than the DiT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regression_steps: Option<usize>,
+    /// Decay of the exponential moving average of the weights (`None`: no average). The run's
+    /// model (what export and evaluation read) is then the average; the checkpoint keeps both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema_decay: Option<f32>,
 }
 
 impl DitTrainConfig {
@@ -169,6 +173,9 @@ impl DitTrainConfig {
         }
         if self.log_every == 0 || self.eval_every == 0 || self.checkpoint_every == 0 {
             return Err("the *_every intervals must be positive".into());
+        }
+        if self.ema_decay.is_some_and(|d| !(0.0..1.0).contains(&d)) {
+            return Err("ema_decay must be in [0, 1)".into());
         }
         self.schedule.validate()
     }

@@ -17,6 +17,7 @@ use synesthete_engine::diffusion::schedule::signal_noise;
 use super::checkpoint::{self, Progress};
 use super::conditioning::{Conditioner, DitBatch};
 use super::config::{AudioVaeSection, DitSection};
+use super::ema;
 use super::run_files::{self, OpenRun};
 use super::schedule::cosine_learning_rate;
 use super::seeding::seed_exclusively;
@@ -93,8 +94,12 @@ pub struct DitRun<'a> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DitEvaluation {
     pub step: usize,
-    /// The objective's MSE on held-out data, with fixed timesteps and noise.
+    /// The objective's MSE on held-out data, with fixed timesteps and noise, of the run's model
+    /// (the weight average when the run keeps one).
     pub heldout_loss: f32,
+    /// The same for the trained weights themselves, when the run keeps a weight average.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heldout_loss_without_ema: Option<f32>,
 }
 
 /// Per-sample randomness of one batch: timesteps and condition-dropout masks.
@@ -254,9 +259,8 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         burn::tensor::Distribution::Normal(0.0, 1.0),
         &base,
     );
-    let evaluate_at = |model: &Dit, step: usize| DitEvaluation {
-        step,
-        heldout_loss: loss(
+    let heldout_loss = |model: &Dit| -> f32 {
+        loss(
             &model.valid(),
             &heldout,
             &heldout_draws,
@@ -265,9 +269,32 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
             run.objective,
             &base,
         )
-        .into_scalar(),
+        .into_scalar()
     };
-    let mut last_eval = evaluate_at(&model, start);
+    let evaluate_at = |model: &Dit, average: Option<&Dit>, step: usize| match average {
+        Some(average) => DitEvaluation {
+            step,
+            heldout_loss: heldout_loss(average),
+            heldout_loss_without_ema: Some(heldout_loss(model)),
+        },
+        None => DitEvaluation {
+            step,
+            heldout_loss: heldout_loss(model),
+            heldout_loss_without_ema: None,
+        },
+    };
+    let checkpoint_dir = checkpoint::dir(run.out_dir);
+    let mut average = match train.ema_decay {
+        Some(_) if start > 0 => {
+            if !checkpoint_dir.join(ema::EMA_FILE).exists() {
+                println!("{}: the weight average starts at step {start}", run.name);
+            }
+            Some(ema::resume(&checkpoint_dir, &model)?)
+        }
+        Some(_) => Some(model.valid()),
+        None => None,
+    };
+    let mut last_eval = evaluate_at(&model, average.as_ref(), start);
     if start == 0 {
         log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
     }
@@ -305,6 +332,9 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
             train.steps,
         );
         model = optim.step(learning_rate, model, grads);
+        if let Some(decay) = train.ema_decay {
+            average = average.map(|a| ema::blend(a, &model, ema::decay_at(decay, step)));
+        }
 
         let done = step + 1;
         if done % train.log_every == 0 || done == train.steps {
@@ -318,7 +348,7 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
             progress.set_message(format!("loss {loss:.4}, {ms_per_step:.0} ms/step"));
         }
         if done % train.eval_every == 0 || done == train.steps {
-            last_eval = evaluate_at(&model, done);
+            last_eval = evaluate_at(&model, average.as_ref(), done);
             log.write(&serde_json::json!({ "model": run.name, "eval": &last_eval }))?;
             progress.println(format!(
                 "{} step {done}: held-out loss {:.4}",
@@ -329,6 +359,7 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
             checkpoint::save(
                 run.out_dir,
                 &model,
+                average.as_ref(),
                 &optim,
                 &Progress {
                     step: done,
@@ -339,7 +370,8 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         progress.inc(1);
     }
     progress.finish();
-    let trained = run_files::finish(run.name, run.out_dir, model, &last_eval)?;
+    // The run's model is the average when it keeps one: what the export and evaluation read.
+    let trained = run_files::finish(run.name, run.out_dir, average.unwrap_or(model), &last_eval)?;
     Ok((trained, last_eval))
 }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod detail_loss;
 pub mod diagnostics;
 pub mod dit_loop;
+pub mod ema;
 pub mod inspect;
 pub mod metrics_log;
 pub mod progress;

@@ -195,6 +195,7 @@ where
             checkpoint::save(
                 run.out_dir,
                 &model,
+                None,
                 &optim,
                 &Progress {
                     step: done,

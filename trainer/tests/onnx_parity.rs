@@ -212,6 +212,15 @@ fn dit_matches_burn() {
 }
 
 #[test]
+fn dit_on_2x2_patches_of_the_two_stage_latent_matches_burn() {
+    // The candidate next default (checkpoints/dit_f4_shift): 256 tokens.
+    dit_parity(
+        DitConfig::new().with_latent_size(32).with_patch(2),
+        "two-stage (4x32x32, 2x2 patches)",
+    );
+}
+
+#[test]
 fn dit_with_an_output_convolution_matches_burn() {
     dit_parity(
         DitConfig::new()

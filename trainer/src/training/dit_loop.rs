@@ -284,14 +284,14 @@ pub fn train(run: DitRun) -> anyhow::Result<(Dit, DitEvaluation)> {
         },
     };
     let checkpoint_dir = checkpoint::dir(run.out_dir);
+    // A new run has no checkpoint, so its average starts from its first weights too.
     let mut average = match train.ema_decay {
-        Some(_) if start > 0 => {
-            if !checkpoint_dir.join(ema::EMA_FILE).exists() {
+        Some(_) => {
+            if start > 0 && !checkpoint_dir.join(ema::EMA_FILE).exists() {
                 println!("{}: the weight average starts at step {start}", run.name);
             }
             Some(ema::resume(&checkpoint_dir, &model)?)
         }
-        Some(_) => Some(model.valid()),
         None => None,
     };
     let mut last_eval = evaluate_at(&model, average.as_ref(), start);

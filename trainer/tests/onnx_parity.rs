@@ -232,6 +232,17 @@ fn dit_with_an_output_convolution_matches_burn() {
 }
 
 #[test]
+fn dit_on_overlapping_patches_matches_burn() {
+    dit_parity(
+        DitConfig::new()
+            .with_latent_size(32)
+            .with_patch(4)
+            .with_patch_overlap(2),
+        "two-stage (4x32x32, 4x4 patches in 8x8 windows)",
+    );
+}
+
+#[test]
 fn parity_check_fails_when_weights_differ() {
     // The comparison above must be able to fail: a model with other weights does not match.
     let device = Device::flex();

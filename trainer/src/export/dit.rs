@@ -55,11 +55,24 @@ pub fn graph(dit: &Dit) -> Vec<u8> {
     }
     let condition = g.silu(&condition);
 
-    // Patchify (Dit::patchify) and embed.
-    let patches = g.reshape(&latent, vec![-1, c as i64, n, p as i64, n, p as i64]);
-    let patches = g.transpose(&patches, vec![0, 2, 4, 1, 3, 5]);
-    let patches = g.reshape(&patches, vec![-1, shapes.tokens, (c * p * p) as i64]);
-    let embedded = g.linear_nd(&patches, &dit.patch_embed);
+    let embedded = if dit.patch_overlap == 0 {
+        // Patchify (Dit::patchify) and embed.
+        let patches = g.reshape(&latent, vec![-1, c as i64, n, p as i64, n, p as i64]);
+        let patches = g.transpose(&patches, vec![0, 2, 4, 1, 3, 5]);
+        let patches = g.reshape(&patches, vec![-1, shapes.tokens, (c * p * p) as i64]);
+        g.linear_nd(&patches, &dit.patch_embed)
+    } else {
+        // Overlapping windows (Dit::embed_overlapping): a strided convolution.
+        let kernel = g.tensor("patch_kernel", dit.embed_kernel());
+        let mut inputs = vec![latent.clone(), kernel];
+        if let Some(bias) = &dit.patch_embed.bias {
+            inputs.push(g.param("patch_bias", bias));
+        }
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let grid = g.node("Conv", &refs, window_attributes(dit));
+        let grid = g.reshape(&grid, vec![-1, width as i64, shapes.tokens]);
+        g.transpose(&grid, vec![0, 2, 1])
+    };
     let position = g.param("position", &dit.position);
     let mut x = g.node("Add", &[&embedded, &position], vec![]);
 
@@ -70,15 +83,35 @@ pub fn graph(dit: &Dit) -> Vec<u8> {
     let shift = modulation_chunk(&mut g, &condition, &dit.final_modulation, 0, width);
     let scale = modulation_chunk(&mut g, &condition, &dit.final_modulation, 1, width);
     let h = modulate(&mut g, &x, &shift, &scale, width);
-    let out = g.linear_nd(&h, &dit.final_proj);
-    let out = g.reshape(&out, vec![-1, n, n, c as i64, p as i64, p as i64]);
-    let out = g.transpose(&out, vec![0, 3, 1, 4, 2, 5]);
-    let mut out = g.reshape(&out, vec![-1, c as i64, s as i64, s as i64]);
+    let mut out = if dit.patch_overlap == 0 {
+        let out = g.linear_nd(&h, &dit.final_proj);
+        let out = g.reshape(&out, vec![-1, n, n, c as i64, p as i64, p as i64]);
+        let out = g.transpose(&out, vec![0, 3, 1, 4, 2, 5]);
+        g.reshape(&out, vec![-1, c as i64, s as i64, s as i64])
+    } else {
+        // Each token writes its window, overlaps summed (Dit::unembed_overlapping).
+        let grid = g.transpose(&h, vec![0, 2, 1]);
+        let grid = g.reshape(&grid, vec![-1, width as i64, n, n]);
+        let kernel = g.tensor("output_kernel", dit.output_kernel());
+        let written = g.node("ConvTranspose", &[&grid, &kernel], window_attributes(dit));
+        let bias = g.tensor("output_bias", dit.output_bias_map());
+        g.node("Add", &[&written, &bias], vec![])
+    };
     if let Some(conv) = &dit.output_conv {
         out = g.conv(&out, conv);
     }
     g.output(&out, OUTPUT, &latent_dims);
     g.finish(&[("synesthete.model", "dit".into())])
+}
+
+/// Kernel, stride and padding of the overlapping windows (Dit::window_geometry).
+fn window_attributes(dit: &Dit) -> Vec<(&'static str, Attr)> {
+    let (k, p, o) = (dit.window(), dit.patch, dit.patch_overlap);
+    vec![
+        ("kernel_shape", Attr::Ints(vec![k as i64; 2])),
+        ("strides", Attr::Ints(vec![p as i64; 2])),
+        ("pads", Attr::Ints(vec![o as i64; 4])),
+    ]
 }
 
 /// `second(silu(first(x)))` on a `[batch, features]` input.

@@ -145,7 +145,12 @@ impl GraphBuilder {
     }
 
     pub fn param<const D: usize>(&mut self, hint: &str, param: &Param<Tensor<D>>) -> String {
-        let (dims, values) = float_values(param.val());
+        self.tensor(hint, param.val())
+    }
+
+    /// A float constant holding `tensor` (weights derived from parameters).
+    pub fn tensor<const D: usize>(&mut self, hint: &str, tensor: Tensor<D>) -> String {
+        let (dims, values) = float_values(tensor);
         self.constant(hint, dims, values)
     }
 

@@ -8,16 +8,19 @@
 //! an all-zero audio vector and an all-zero style vector; training drops each at random.
 //!
 //! Deviations from the paper, for export and the CPU budget: SiLU instead of GELU in the MLP
-//! (ONNX opset 17 has no Gelu op), a learned position embedding, and optionally a convolution
-//! over the unpatchified output (U-ViT, Bao et al. 2023): each token predicts its own patch
-//! through a linear layer, which on large patches leaves visible seams between them; a 3x3
-//! convolution across the seams lets the model smooth them.
+//! (ONNX opset 17 has no Gelu op), a learned position embedding, and two options against the
+//! seams that a linear layer per token leaves between large patches: a convolution over the
+//! unpatchified output (U-ViT, Bao et al. 2023), or overlapping patches (`patch_overlap`), where
+//! each token reads a window reaching into its neighbours' patches and writes one, the
+//! overlapping writes summed, so neighbouring tokens share every seam.
 
 use burn::module::Param;
 use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{silu, softmax};
+use burn::tensor::module::{conv_transpose2d, conv2d};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 
 #[derive(Config, Debug, PartialEq)]
 pub struct DitConfig {
@@ -49,6 +52,10 @@ pub struct DitConfig {
     /// Kernel of the convolution over the unpatchified output (odd); `None`: no convolution.
     #[config(default = "None")]
     pub output_conv: Option<usize>,
+    /// Latent positions each patch's window reaches into its neighbours on every side (at most
+    /// `patch`); 0: non-overlapping patches.
+    #[config(default = 0)]
+    pub patch_overlap: usize,
 }
 
 /// LayerNorm without learned affine (the modulation supplies shift and scale).
@@ -87,6 +94,7 @@ pub struct Dit {
     pub output_conv: Option<Conv2d>,
     pub heads: usize,
     pub patch: usize,
+    pub patch_overlap: usize,
     pub latent_channels: usize,
     pub latent_size: usize,
     pub time_features: usize,
@@ -138,6 +146,12 @@ impl DitConfig {
         if self.output_conv.is_some_and(|k| k.is_multiple_of(2)) {
             return Err("output_conv must be an odd kernel size".into());
         }
+        if self.patch_overlap > self.patch {
+            return Err(format!(
+                "patch_overlap {} must not exceed the patch {}",
+                self.patch_overlap, self.patch
+            ));
+        }
         if self.depth == 0
             || self.latent_channels == 0
             || self.audio_dims == 0
@@ -159,7 +173,8 @@ impl DitConfig {
 
     pub fn init(&self, device: &Device) -> Dit {
         let width = self.width;
-        let patch_dims = self.latent_channels * self.patch * self.patch;
+        let window = self.patch + 2 * self.patch_overlap;
+        let patch_dims = self.latent_channels * window * window;
         let hidden = self.mlp_ratio * width;
         let blocks = (0..self.depth)
             .map(|_| DitBlock {
@@ -196,6 +211,7 @@ impl DitConfig {
                 .map(|kernel| identity_conv(self.latent_channels, kernel, device)),
             heads: self.heads,
             patch: self.patch,
+            patch_overlap: self.patch_overlap,
             latent_channels: self.latent_channels,
             latent_size: self.latent_size,
             time_features: self.time_features,
@@ -279,6 +295,91 @@ impl Dit {
             .reshape([batch, c, s, s])
     }
 
+    /// Side of the latent window one token reads and writes.
+    pub fn window(&self) -> usize {
+        self.patch + 2 * self.patch_overlap
+    }
+
+    /// The patch embedding as a convolution kernel `[width, C, window, window]`: the linear
+    /// layer's input is a window flattened like [`Self::patchify`] flattens a patch. The
+    /// weights stay in a `Linear` so that runs without overlap keep their layout.
+    pub fn embed_kernel(&self) -> Tensor<4> {
+        let [_, width] = self.patch_embed.weight.val().dims();
+        let k = self.window();
+        self.patch_embed
+            .weight
+            .val()
+            .transpose()
+            .reshape([width, self.latent_channels, k, k])
+    }
+
+    /// The output projection as a transposed-convolution kernel `[width, C, window, window]`.
+    pub fn output_kernel(&self) -> Tensor<4> {
+        let [width, _] = self.final_proj.weight.val().dims();
+        let k = self.window();
+        self.final_proj
+            .weight
+            .val()
+            .reshape([width, self.latent_channels, k, k])
+    }
+
+    /// Stride and padding of the overlapping windows: one patch apart, reaching `patch_overlap`
+    /// past the latent's edge (zero padding), so there are as many tokens as patches.
+    fn window_geometry(&self) -> ([usize; 2], [usize; 2]) {
+        ([self.patch; 2], [self.patch_overlap; 2])
+    }
+
+    fn transposed_options(&self) -> ConvTransposeOptions<2> {
+        let (stride, padding) = self.window_geometry();
+        ConvTransposeOptions::new(stride, padding, [0, 0], [1, 1], 1)
+    }
+
+    /// `[batch, C, S, S]` -> `[batch, tokens, width]` through overlapping windows.
+    fn embed_overlapping(&self, latent: Tensor<4>) -> Tensor<3> {
+        let batch = latent.dims()[0];
+        let (stride, padding) = self.window_geometry();
+        let kernel = self.embed_kernel();
+        let width = kernel.dims()[0];
+        let bias = self.patch_embed.bias.as_ref().map(|b| b.val());
+        let grid = conv2d(
+            latent,
+            kernel,
+            bias,
+            ConvOptions::new(stride, padding, [1, 1], 1),
+        );
+        let n = grid.dims()[2];
+        grid.reshape([batch, width, n * n]).swap_dims(1, 2)
+    }
+
+    /// The output projection's bias summed where the windows overlap: `[1, C, S, S]`, the same
+    /// for every input (each token adds its bias window where it writes).
+    pub fn output_bias_map(&self) -> Tensor<4> {
+        let k = self.window();
+        let n = self.latent_size / self.patch;
+        let device = self.position.val().device();
+        let bias = match &self.final_proj.bias {
+            Some(bias) => bias.val().reshape([1, self.latent_channels, k, k]),
+            None => Tensor::zeros([1, self.latent_channels, k, k], &device),
+        };
+        conv_transpose2d(
+            Tensor::ones([1, 1, n, n], &device),
+            bias,
+            None,
+            self.transposed_options(),
+        )
+    }
+
+    /// `[batch, tokens, width]` -> `[batch, C, S, S]`, each token writing its window and the
+    /// overlaps summed.
+    fn unembed_overlapping(&self, h: Tensor<3>) -> Tensor<4> {
+        let [batch, tokens, width] = h.dims();
+        let n = self.latent_size / self.patch;
+        let grid = h.swap_dims(1, 2).reshape([batch, width, n, n]);
+        debug_assert_eq!(tokens, n * n);
+        conv_transpose2d(grid, self.output_kernel(), None, self.transposed_options())
+            + self.output_bias_map()
+    }
+
     /// Sinusoidal features `[cos(t f_i), sin(t f_i)]` of `[batch]` timesteps.
     pub fn time_features(&self, t: Tensor<1>) -> Tensor<2> {
         let frequencies =
@@ -315,15 +416,23 @@ impl Dit {
         style: Tensor<2>,
     ) -> Tensor<4> {
         let condition = self.condition(t, audio, style);
-        let mut x =
-            self.patch_embed.forward(self.patchify(latent)) + self.position.val().unsqueeze_dim(0);
+        let embedded = if self.patch_overlap == 0 {
+            self.patch_embed.forward(self.patchify(latent))
+        } else {
+            self.embed_overlapping(latent)
+        };
+        let mut x = embedded + self.position.val().unsqueeze_dim(0);
         for block in &self.blocks {
             x = block.forward(x, condition.clone(), self.heads);
         }
         let width = x.dims()[2];
         let m = self.final_modulation.forward(silu(condition));
         let h = modulate(x, chunk(&m, 0, width), chunk(&m, 1, width));
-        let v = self.unpatchify(self.final_proj.forward(h));
+        let v = if self.patch_overlap == 0 {
+            self.unpatchify(self.final_proj.forward(h))
+        } else {
+            self.unembed_overlapping(h)
+        };
         match &self.output_conv {
             Some(conv) => conv.forward(v),
             None => v,
@@ -400,6 +509,100 @@ mod tests {
         dit.output_conv = Some(crate::model::layers::conv(4, 4, 3, 1, &device));
         assert_ne!(run(&dit), plain);
         assert!(small().with_output_conv(Some(2)).validate().is_err());
+    }
+
+    fn randomize(linear: &mut Linear, device: &Device) {
+        let normal = burn::tensor::Distribution::Normal(0.0, 0.5);
+        linear.weight =
+            Param::from_tensor(Tensor::random(linear.weight.val().dims(), normal, device));
+        let bias_dims = linear.bias.as_ref().map(|bias| bias.val().dims());
+        linear.bias =
+            bias_dims.map(|dims| Param::from_tensor(Tensor::random(dims, normal, device)));
+    }
+
+    fn max_difference(a: Tensor<4>, b: Tensor<4>) -> f32 {
+        crate::training::batch::to_vec((a - b).abs().max())[0]
+    }
+
+    #[test]
+    fn windows_without_overlap_are_the_patches() {
+        // The overlapping path's kernels read the linear layers' weights in patchify's order:
+        // with no overlap it must compute exactly what the patch path computes.
+        let device = Device::flex();
+        let mut dit = small().with_patch(2).init(&device);
+        randomize(&mut dit.patch_embed, &device);
+        randomize(&mut dit.final_proj, &device);
+        let latent =
+            Tensor::<4>::random([2, 4, 8, 8], burn::tensor::Distribution::Default, &device);
+        let by_patches = dit.patch_embed.forward(dit.patchify(latent.clone()));
+        let by_windows = dit.embed_overlapping(latent);
+        let tokens_difference =
+            crate::training::batch::to_vec((by_patches.clone() - by_windows).abs().max())[0];
+        assert!(tokens_difference < 1e-5, "{tokens_difference}");
+        let out_patches = dit.unpatchify(dit.final_proj.forward(by_patches.clone()));
+        let out_windows = dit.unembed_overlapping(by_patches);
+        let out_difference = max_difference(out_patches, out_windows);
+        assert!(out_difference < 1e-5, "{out_difference}");
+    }
+
+    #[test]
+    fn overlapping_windows_reach_exactly_into_the_neighbouring_patches() {
+        let device = Device::flex();
+        // 8x8 latent, 2x2 patches reaching 1 position further: 4x4 windows, 16 tokens.
+        let config = small().with_patch(2).with_patch_overlap(1);
+        let mut dit = config.init(&device);
+        assert_eq!(dit.position.val().dims(), [16, 32]);
+        randomize(&mut dit.patch_embed, &device);
+        randomize(&mut dit.final_proj, &device);
+
+        // Reading: latent position (3, 3) lies in the windows of the tokens whose patches
+        // start at rows/columns 2 and 4 (windows 1..5 and 3..7), tokens (1|2, 1|2).
+        let latent =
+            Tensor::<4>::random([1, 4, 8, 8], burn::tensor::Distribution::Default, &device);
+        let mut poked = crate::training::batch::to_vec(latent.clone());
+        poked[3 * 8 + 3] += 1.0;
+        let poked = Tensor::<1>::from_floats(poked.as_slice(), &device).reshape([1, 4, 8, 8]);
+        let a = crate::training::batch::to_vec(dit.embed_overlapping(latent));
+        let b = crate::training::batch::to_vec(dit.embed_overlapping(poked));
+        let changed: Vec<usize> = (0..16)
+            .filter(|token| (0..32).any(|i| (a[token * 32 + i] - b[token * 32 + i]).abs() > 1e-6))
+            .collect();
+        assert_eq!(changed, vec![5, 6, 9, 10]);
+
+        // Writing: token 5 (patch rows/columns 2..4) writes rows/columns 1..5 and nothing else.
+        let h = Tensor::<3>::random([1, 16, 32], burn::tensor::Distribution::Default, &device);
+        let mut bumped = crate::training::batch::to_vec(h.clone());
+        for value in &mut bumped[5 * 32..6 * 32] {
+            *value += 1.0;
+        }
+        let bumped = Tensor::<1>::from_floats(bumped.as_slice(), &device).reshape([1, 16, 32]);
+        let a = crate::training::batch::to_vec(dit.unembed_overlapping(h));
+        let b = crate::training::batch::to_vec(dit.unembed_overlapping(bumped));
+        for channel in 0..4 {
+            for row in 0..8 {
+                for column in 0..8 {
+                    let i = (channel * 8 + row) * 8 + column;
+                    let inside = (1..5).contains(&row) && (1..5).contains(&column);
+                    assert_eq!(
+                        (a[i] - b[i]).abs() > 1e-6,
+                        inside,
+                        "channel {channel} ({row}, {column})"
+                    );
+                }
+            }
+        }
+        // The bias adds up where windows overlap: corners are covered once, the inside 4 times.
+        let bias_map = crate::training::batch::to_vec(dit.output_bias_map());
+        let bias = crate::training::batch::to_vec(dit.final_proj.bias.clone().unwrap().val());
+        // Position (0, 0) of channel 0 is window offset (1, 1) of token 0 only.
+        assert!((bias_map[0] - bias[5]).abs() < 1e-6);
+        assert!(
+            small()
+                .with_patch(2)
+                .with_patch_overlap(3)
+                .validate()
+                .is_err()
+        );
     }
 
     #[test]

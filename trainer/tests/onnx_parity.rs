@@ -237,7 +237,7 @@ fn dit_on_overlapping_patches_matches_burn() {
         DitConfig::new()
             .with_latent_size(32)
             .with_patch(4)
-            .with_patch_overlap(2),
+            .with_patch_overlap(Some(2)),
         "two-stage (4x32x32, 4x4 patches in 8x8 windows)",
     );
 }

@@ -53,9 +53,10 @@ pub struct DitConfig {
     #[config(default = "None")]
     pub output_conv: Option<usize>,
     /// Latent positions each patch's window reaches into its neighbours on every side (at most
-    /// `patch`); 0: non-overlapping patches.
-    #[config(default = 0)]
-    pub patch_overlap: usize,
+    /// `patch`); `None` (an Option so that presets and runs without it still parse): 0, the
+    /// patches do not overlap.
+    #[config(default = "None")]
+    pub patch_overlap: Option<usize>,
 }
 
 /// LayerNorm without learned affine (the modulation supplies shift and scale).
@@ -146,10 +147,11 @@ impl DitConfig {
         if self.output_conv.is_some_and(|k| k.is_multiple_of(2)) {
             return Err("output_conv must be an odd kernel size".into());
         }
-        if self.patch_overlap > self.patch {
+        if self.overlap() > self.patch {
             return Err(format!(
                 "patch_overlap {} must not exceed the patch {}",
-                self.patch_overlap, self.patch
+                self.overlap(),
+                self.patch
             ));
         }
         if self.depth == 0
@@ -171,9 +173,14 @@ impl DitConfig {
         (self.latent_size / self.patch).pow(2)
     }
 
+    /// `patch_overlap`, 0 when unset.
+    pub fn overlap(&self) -> usize {
+        self.patch_overlap.unwrap_or(0)
+    }
+
     pub fn init(&self, device: &Device) -> Dit {
         let width = self.width;
-        let window = self.patch + 2 * self.patch_overlap;
+        let window = self.patch + 2 * self.overlap();
         let patch_dims = self.latent_channels * window * window;
         let hidden = self.mlp_ratio * width;
         let blocks = (0..self.depth)
@@ -211,7 +218,7 @@ impl DitConfig {
                 .map(|kernel| identity_conv(self.latent_channels, kernel, device)),
             heads: self.heads,
             patch: self.patch,
-            patch_overlap: self.patch_overlap,
+            patch_overlap: self.overlap(),
             latent_channels: self.latent_channels,
             latent_size: self.latent_size,
             time_features: self.time_features,
@@ -549,7 +556,7 @@ mod tests {
     fn overlapping_windows_reach_exactly_into_the_neighbouring_patches() {
         let device = Device::flex();
         // 8x8 latent, 2x2 patches reaching 1 position further: 4x4 windows, 16 tokens.
-        let config = small().with_patch(2).with_patch_overlap(1);
+        let config = small().with_patch(2).with_patch_overlap(Some(1));
         let mut dit = config.init(&device);
         assert_eq!(dit.position.val().dims(), [16, 32]);
         randomize(&mut dit.patch_embed, &device);
@@ -599,7 +606,7 @@ mod tests {
         assert!(
             small()
                 .with_patch(2)
-                .with_patch_overlap(3)
+                .with_patch_overlap(Some(3))
                 .validate()
                 .is_err()
         );

@@ -1,6 +1,7 @@
 //! The tiny pipeline end to end: every stage trains, the exported set loads in ONNX Runtime, the
 //! engine's sampler yields finite frames of the manifest's shape, and the evaluation table is
-//! recorded; a second run resumes every stage instead of training again.
+//! recorded; an evaluation styled as the data samples other frames; a second run resumes every
+//! stage instead of training again.
 
 use std::path::PathBuf;
 
@@ -56,6 +57,31 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
         true
     );
     assert!(manifest.evaluation["image_vae"]["sharpness_ratio"].is_number());
+    // Styled as the data: each clip sampled with its own family draws other frames.
+    let mut eval_models = Models::load_with_image_encoder(&models_dir, env, 2).unwrap();
+    let styled = synesthete_trainer::eval::EvalConfig {
+        styled: true,
+        ..output.report.config.clone()
+    };
+    let styled_report = synesthete_trainer::eval::evaluate(
+        &mut eval_models,
+        None,
+        &preset.data,
+        &styled,
+        &runs.join("eval-styled"),
+    )
+    .unwrap();
+    let styled_row = &styled_report.scores[1];
+    assert!(
+        styled_row.name.ends_with("styled as the data)"),
+        "{}",
+        styled_row.name
+    );
+    let auto_row = &output.report.scores[2];
+    assert_ne!(
+        (styled_row.sharpness, styled_row.domain_fid),
+        (auto_row.sharpness, auto_row.domain_fid)
+    );
     let mut models = Models::load(&models_dir, env, 1).unwrap();
     let mel = vec![-0.5; manifest.features.n_mels * manifest.context_frames];
     let audio = models.encode_audio(&mel, 1).unwrap();

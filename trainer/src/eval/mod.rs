@@ -18,6 +18,7 @@ use synesthete_engine::generation::{Models, SampleSettings, sample_latent};
 use crate::data::dataset::{DataConfig, Sample, clip_sequence};
 use crate::model::dit::Dit;
 use crate::training::batch;
+use crate::training::conditioning::style_index;
 use crate::training::dit_loop::{DitRunConfig, regression_timestep};
 use crate::training::vae_loop::{HELDOUT_SEED_OFFSET, heldout_samples};
 
@@ -40,6 +41,9 @@ pub struct EvalConfig {
     pub guidance: f32,
     /// Seconds of the demo clip the pipeline renders to `demo.gif`.
     pub demo_seconds: f32,
+    /// Sample every clip and FID window with its own family as the style (the plugin's Style
+    /// set to it); false: the model picks the family (Style on Auto, the plugin's default).
+    pub styled: bool,
 }
 
 impl Default for EvalConfig {
@@ -54,6 +58,7 @@ impl Default for EvalConfig {
             steps: 4,
             guidance: 2.0,
             demo_seconds: 12.0,
+            styled: false,
         }
     }
 }
@@ -166,10 +171,10 @@ pub fn evaluate(
         fid_frames: reconstruct(models, &data_frames.fid_frames)?,
     };
 
-    let settings = SampleSettings {
+    let settings_for = |sample: &Sample| SampleSettings {
         steps: config.steps,
         guidance: config.guidance,
-        style: None,
+        style: config.styled.then(|| style_index(sample.family)),
         strength: 1.0,
     };
     let started = std::time::Instant::now();
@@ -181,8 +186,14 @@ pub fn evaluate(
         let noise = gaussian(index as u64, models.latent_len());
         let dims = models.manifest.conditioning_dims;
         let mut latents = Vec::new();
-        for window in audio.chunks(dims) {
-            latents.extend(sample_latent(models, window, &noise, &settings, None)?);
+        for (window, sample) in audio.chunks(dims).zip(clip) {
+            latents.extend(sample_latent(
+                models,
+                window,
+                &noise,
+                &settings_for(sample),
+                None,
+            )?);
         }
         diffusion_clips.push(split_frames(models.decode(&latents)?, 3 * size * size));
         audio_per_clip.push(audio);
@@ -197,6 +208,7 @@ pub fn evaluate(
         let mut total = 0.0;
         for &(clip, frame) in &windows {
             let audio = &audio_per_clip[clip][frame * dims..(frame + 1) * dims];
+            let settings = settings_for(&sequences[clip][frame]);
             let mut frames = Vec::new();
             for seed in 0..config.seeds as u64 {
                 let noise = gaussian(1000 + seed, models.latent_len());
@@ -210,16 +222,28 @@ pub fn evaluate(
     let diffusion_fid = {
         let dims = models.manifest.conditioning_dims;
         let mut latents = Vec::new();
-        for (index, audio) in fid_audio.chunks(dims).enumerate() {
+        for (index, (audio, sample)) in fid_audio.chunks(dims).zip(&fid_windows).enumerate() {
             let noise = gaussian(10_000 + index as u64, models.latent_len());
-            latents.extend(sample_latent(models, audio, &noise, &settings, None)?);
+            latents.extend(sample_latent(
+                models,
+                audio,
+                &noise,
+                &settings_for(sample),
+                None,
+            )?);
         }
         split_frames(models.decode(&latents)?, 3 * size * size)
     };
     let diffusion = Sequences {
         name: format!(
-            "diffusion ({} steps, guidance {})",
-            config.steps, config.guidance
+            "diffusion ({} steps, guidance {}{})",
+            config.steps,
+            config.guidance,
+            if config.styled {
+                ", styled as the data"
+            } else {
+                ""
+            }
         ),
         clips: diffusion_clips,
         diversity: Some(diffusion_diversity),

@@ -34,6 +34,10 @@ pub struct EvalArgs {
     /// Held-out clips (default: the preset's `eval.clips`).
     #[arg(long)]
     clips: Option<usize>,
+    /// Sample each clip with its own family as the style (the plugin's Style set to it)
+    /// instead of letting the model pick (default: the preset's `eval.styled`).
+    #[arg(long)]
+    styled: bool,
     /// Record the figures in the model set's manifest (`evaluation.generation`).
     #[arg(long)]
     record: bool,
@@ -51,8 +55,13 @@ pub fn run(args: EvalArgs) -> Result<()> {
         clips: args.clips.unwrap_or(preset.eval.clips),
         steps: args.steps.unwrap_or(diffusion.recommended_steps),
         guidance: args.guidance.unwrap_or(diffusion.guidance),
+        styled: args.styled || preset.eval.styled,
         ..preset.eval.clone()
     };
+    anyhow::ensure!(
+        !(config.styled && args.record),
+        "--record keeps the figures of the plugin's default (Style on Auto): evaluate without --styled to record"
+    );
     let regression_run = if args.regression_run.join("model.bpk").is_file() {
         let run = load_run::<DitRunConfig>(&args.regression_run)?;
         anyhow::ensure!(

@@ -33,6 +33,13 @@ pub trait BetaVae: burn::module::Module {
         None
     }
 
+    /// Mean squared error between the decoding of the posterior means (`mu`, flattened as
+    /// `forward_train` returns them) averaged over 2x2 latent cells and the input `x` averaged
+    /// over 2x2 pixels (`None`: the model has no spatial latent).
+    fn scale_equivariance(&self, _mu: Tensor<2>, _x: Tensor<4>) -> Option<Tensor<1>> {
+        None
+    }
+
     /// The model with its encoder's weights frozen, for training the decoder alone.
     fn with_frozen_encoder(self) -> anyhow::Result<Self>
     where

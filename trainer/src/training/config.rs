@@ -45,6 +45,12 @@ pub struct VaeTrainConfig {
     /// exact place is uncertain; this term rewards drawing it with the data's crispness.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub detail_weight: f32,
+    /// Weight of the scale-equivariance term (image VAE; Skorokhodov et al. 2025): the
+    /// latent averaged over 2x2 cells must decode to the image averaged over 2x2 pixels. It
+    /// keeps the latent's coarse structure the picture's, so less of it sits in the finest
+    /// octave, which a DiT draws worst.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub scale_equivariance_weight: f32,
 }
 
 fn is_zero(value: &f32) -> bool {
@@ -93,6 +99,12 @@ impl VaeTrainConfig {
         }
         if !(self.detail_weight >= 0.0 && self.detail_weight.is_finite()) {
             return Err(format!("detail_weight {} must be >= 0", self.detail_weight));
+        }
+        if !(self.scale_equivariance_weight >= 0.0 && self.scale_equivariance_weight.is_finite()) {
+            return Err(format!(
+                "scale_equivariance_weight {} must be >= 0",
+                self.scale_equivariance_weight
+            ));
         }
         if self.freeze_encoder && self.init_from.is_none() {
             return Err(

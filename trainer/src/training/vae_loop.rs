@@ -139,9 +139,15 @@ where
             kl_per_dim.clone().clamp_min(run.train.free_bits).sum() + kl_rest.clone();
         let beta = run.train.beta.at(step);
         let mut loss = mse.clone() + kl_free_bits.clone().mul_scalar(beta / elements as f32);
-        let detail = (run.train.detail_weight > 0.0).then(|| detail_loss(recon, x));
+        let detail = (run.train.detail_weight > 0.0).then(|| detail_loss(recon, x.clone()));
         if let Some(detail) = &detail {
             loss = loss + detail.clone().mul_scalar(run.train.detail_weight);
+        }
+        let scale_equivariance = (run.train.scale_equivariance_weight > 0.0)
+            .then(|| model.scale_equivariance(mu.clone(), x))
+            .flatten();
+        if let Some(term) = &scale_equivariance {
+            loss = loss + term.clone().mul_scalar(run.train.scale_equivariance_weight);
         }
         let regulariser = model.regulariser(mu, &PairMasks::of(&batch, &device));
         if let Some(term) = &regulariser {
@@ -167,6 +173,7 @@ where
                 "kl_raw": (kl_per_dim.sum() + kl_rest).into_scalar::<f32>(), "kl_free_bits": kl_free_bits.into_scalar::<f32>(),
                 "regulariser": regulariser.map(|t| t.into_scalar::<f32>()),
                 "detail": detail.map(|t| t.into_scalar::<f32>()),
+                "scale_equivariance": scale_equivariance.map(|t| t.into_scalar::<f32>()),
                 "beta": beta, "learning_rate": learning_rate, "ms_per_step": ms_per_step,
             });
             log.write(&record)?;

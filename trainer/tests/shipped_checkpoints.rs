@@ -169,6 +169,21 @@ fn the_dit_under_the_shifted_schedule_resumes_finished_under_the_preset_beside_i
 }
 
 #[test]
+fn the_image_vae_fine_tuned_for_scale_equivariance_resumes_finished_under_the_preset_beside_it() {
+    let run = checkpoint("image_vae_f4_se");
+    let preset = preset_beside(&run);
+    assert!(preset.image_vae.train.scale_equivariance_weight > 0.0);
+    assert_eq!(
+        step_resumed(&run, &preset.image_vae),
+        preset.image_vae.train.steps
+    );
+    // Without the term it is another training, and refused.
+    let mut plain = preset.clone();
+    plain.image_vae.train.scale_equivariance_weight = 0.0;
+    assert_refused(&run, &plain.image_vae);
+}
+
+#[test]
 fn a_checkpoint_under_another_configuration_is_refused() {
     let mut preset = Preset::load("default").unwrap();
     preset.audio_vae.model.latent_dims /= 2;

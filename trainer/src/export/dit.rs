@@ -106,11 +106,17 @@ pub fn graph(dit: &Dit) -> Vec<u8> {
 
 /// Kernel, stride and padding of the overlapping windows (Dit::window_geometry).
 fn window_attributes(dit: &Dit) -> Vec<(&'static str, Attr)> {
-    let (k, p, o) = (dit.window(), dit.patch, dit.patch_overlap);
+    let k = dit.window() as i64;
+    let (stride, [pad_rows, pad_columns]) = dit.window_geometry();
+    let (pad_rows, pad_columns) = (pad_rows as i64, pad_columns as i64);
     vec![
-        ("kernel_shape", Attr::Ints(vec![k as i64; 2])),
-        ("strides", Attr::Ints(vec![p as i64; 2])),
-        ("pads", Attr::Ints(vec![o as i64; 4])),
+        ("kernel_shape", Attr::Ints(vec![k; 2])),
+        ("strides", Attr::Ints(stride.map(|s| s as i64).to_vec())),
+        // ONNX pads are [top, left, bottom, right].
+        (
+            "pads",
+            Attr::Ints(vec![pad_rows, pad_columns, pad_rows, pad_columns]),
+        ),
     ]
 }
 

@@ -311,28 +311,24 @@ impl Dit {
     /// layer's input is a window flattened like [`Self::patchify`] flattens a patch. The
     /// weights stay in a `Linear` so that runs without overlap keep their layout.
     pub fn embed_kernel(&self) -> Tensor<4> {
-        let [_, width] = self.patch_embed.weight.val().dims();
-        let k = self.window();
-        self.patch_embed
-            .weight
-            .val()
-            .transpose()
-            .reshape([width, self.latent_channels, k, k])
+        self.window_kernel(self.patch_embed.weight.val().transpose())
     }
 
     /// The output projection as a transposed-convolution kernel `[width, C, window, window]`.
     pub fn output_kernel(&self) -> Tensor<4> {
-        let [width, _] = self.final_proj.weight.val().dims();
+        self.window_kernel(self.final_proj.weight.val())
+    }
+
+    /// `[width, C * window * window]` weights (a window flattened like a patch) as a kernel.
+    fn window_kernel(&self, weight: Tensor<2>) -> Tensor<4> {
+        let [width, _] = weight.dims();
         let k = self.window();
-        self.final_proj
-            .weight
-            .val()
-            .reshape([width, self.latent_channels, k, k])
+        weight.reshape([width, self.latent_channels, k, k])
     }
 
     /// Stride and padding of the overlapping windows: one patch apart, reaching `patch_overlap`
     /// past the latent's edge (zero padding), so there are as many tokens as patches.
-    fn window_geometry(&self) -> ([usize; 2], [usize; 2]) {
+    pub fn window_geometry(&self) -> ([usize; 2], [usize; 2]) {
         ([self.patch; 2], [self.patch_overlap; 2])
     }
 

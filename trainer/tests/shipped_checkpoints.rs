@@ -170,7 +170,19 @@ fn the_dit_under_the_shifted_schedule_resumes_finished_under_the_preset_beside_i
 
 #[test]
 fn the_image_vae_fine_tuned_for_scale_equivariance_resumes_finished_under_the_preset_beside_it() {
-    let run = checkpoint("image_vae_f4_se");
+    assert_scale_equivariant_vae_resumes_finished("image_vae_f4_se");
+}
+
+#[test]
+fn the_scale_equivariant_image_vae_trained_further_resumes_finished_under_the_preset_beside_it() {
+    assert_scale_equivariant_vae_resumes_finished("image_vae_f4_se2");
+    // It is not the first fine-tune under another name: that one's preset is refused.
+    let first = preset_beside(&checkpoint("image_vae_f4_se"));
+    assert_refused(&checkpoint("image_vae_f4_se2"), &first.image_vae);
+}
+
+fn assert_scale_equivariant_vae_resumes_finished(name: &str) {
+    let run = checkpoint(name);
     let preset = preset_beside(&run);
     assert!(preset.image_vae.train.scale_equivariance_weight > 0.0);
     assert_eq!(

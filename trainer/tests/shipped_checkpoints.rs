@@ -206,6 +206,20 @@ fn the_dit_on_the_scale_equivariant_latent_resumes_finished_under_its_image_vaes
 }
 
 #[test]
+fn the_dit_fine_tuned_on_the_further_trained_latent_resumes_finished_under_its_image_vaes_preset() {
+    let run = checkpoint("dit_f4_se2");
+    let preset = preset_beside(&checkpoint("image_vae_f4_se2"));
+    assert!(preset.dit.train.init_from.is_some());
+    assert_eq!(
+        step_resumed_under(&preset, &run, Objective::Diffusion),
+        preset.dit.train.steps
+    );
+    // Under the first DiT's training (3,000 steps from scratch at 3e-4) it is refused.
+    let first = preset_beside(&checkpoint("image_vae_f4_se"));
+    assert_refused(&run, &run_config_under(&first, &run, Objective::Diffusion));
+}
+
+#[test]
 fn a_checkpoint_under_another_configuration_is_refused() {
     let mut preset = Preset::load("default").unwrap();
     preset.audio_vae.model.latent_dims /= 2;

@@ -87,11 +87,16 @@ fn run_config_under(preset: &Preset, run: &Path, objective: Objective) -> DitRun
 /// Loads the preset beside the DiT run `run` and checks the run resumes finished under it.
 fn finished_dit_preset_beside(run: &Path) -> Preset {
     let preset = preset_beside(run);
+    assert_dit_resumes_finished(run, &preset);
+    preset
+}
+
+/// The DiT run `run` resumes at the last step of `preset`'s training.
+fn assert_dit_resumes_finished(run: &Path, preset: &Preset) {
     assert_eq!(
-        step_resumed_under(&preset, run, Objective::Diffusion),
+        step_resumed_under(preset, run, Objective::Diffusion),
         preset.dit.train.steps
     );
-    preset
 }
 
 #[test]
@@ -197,12 +202,8 @@ fn assert_scale_equivariant_vae_resumes_finished(name: &str) {
 
 #[test]
 fn the_dit_on_the_scale_equivariant_latent_resumes_finished_under_its_image_vaes_preset() {
-    let run = checkpoint("dit_f4_se");
     let preset = preset_beside(&checkpoint("image_vae_f4_se"));
-    assert_eq!(
-        step_resumed_under(&preset, &run, Objective::Diffusion),
-        preset.dit.train.steps
-    );
+    assert_dit_resumes_finished(&checkpoint("dit_f4_se"), &preset);
 }
 
 #[test]
@@ -210,10 +211,7 @@ fn the_dit_fine_tuned_on_the_further_trained_latent_resumes_finished_under_its_i
     let run = checkpoint("dit_f4_se2");
     let preset = preset_beside(&checkpoint("image_vae_f4_se2"));
     assert!(preset.dit.train.init_from.is_some());
-    assert_eq!(
-        step_resumed_under(&preset, &run, Objective::Diffusion),
-        preset.dit.train.steps
-    );
+    assert_dit_resumes_finished(&run, &preset);
     // Under the first DiT's training (3,000 steps from scratch at 3e-4) it is refused.
     let first = preset_beside(&checkpoint("image_vae_f4_se"));
     assert_refused(&run, &run_config_under(&first, &run, Objective::Diffusion));

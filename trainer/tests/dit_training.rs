@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use synesthete_trainer::model::dit::DitConfig;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::dit_loop::Objective;
 use synesthete_trainer::training::metrics_log::read_metrics;
@@ -59,18 +60,28 @@ fn dit_and_regression_learn_on_the_tiny_autoencoders() {
 
     // Fine-tuning the DiT with an output convolution its run lacks starts from its weights with
     // the convolution as the identity: the first held-out loss is the DiT's last.
-    let mut with_conv = preset.clone();
-    with_conv.dit.model.output_conv = Some(3);
-    with_conv.dit.train.init_from = Some(root.join("dit"));
-    with_conv.dit.train.steps = 2;
-    let tuned = root.join("dit_conv");
-    tasks::train_dit(&with_conv, &autoencoders, Objective::Diffusion, &tuned).unwrap();
-    let (base, start) = (heldout_loss(&root.join("dit")), heldout_loss(&tuned));
-    let (last, first) = (base.last().unwrap(), start[0]);
-    assert!(
-        (first - last).abs() < 1e-5 * last.max(1.0),
-        "{first} vs {last}"
-    );
+    // So does one that adds depthwise convolutions to its MLPs (zero residuals).
+    let base = heldout_loss(&root.join("dit"));
+    let last = base.last().unwrap();
+    for (name, add) in [
+        (
+            "dit_conv",
+            (|m: &mut DitConfig| m.output_conv = Some(3)) as fn(&mut DitConfig),
+        ),
+        ("dit_mlp_conv", |m: &mut DitConfig| m.mlp_conv = Some(3)),
+    ] {
+        let mut with_conv = preset.clone();
+        add(&mut with_conv.dit.model);
+        with_conv.dit.train.init_from = Some(root.join("dit"));
+        with_conv.dit.train.steps = 2;
+        let tuned = root.join(name);
+        tasks::train_dit(&with_conv, &autoencoders, Objective::Diffusion, &tuned).unwrap();
+        let first = heldout_loss(&tuned)[0];
+        assert!(
+            (first - last).abs() < 1e-5 * last.max(1.0),
+            "{name}: {first} vs {last}"
+        );
+    }
 
     // The finished DiT, resumed for two more steps with a weight average: the average starts
     // from the checkpoint's weights, is checkpointed beside them and becomes the run's model.

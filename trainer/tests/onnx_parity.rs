@@ -232,6 +232,17 @@ fn dit_with_an_output_convolution_matches_burn() {
 }
 
 #[test]
+fn dit_with_convolutions_in_its_mlps_matches_burn() {
+    dit_parity(
+        DitConfig::new()
+            .with_latent_size(32)
+            .with_patch(2)
+            .with_mlp_conv(Some(3)),
+        "two-stage (4x32x32, 2x2 patches, 3x3 depthwise convolutions in the MLPs)",
+    );
+}
+
+#[test]
 fn dit_on_overlapping_patches_matches_burn() {
     dit_parity(
         DitConfig::new()

@@ -14,6 +14,8 @@ pub const OUTPUT: &str = "v";
 /// Everything one block or the final layer needs from the surrounding graph.
 struct Shapes {
     tokens: i64,
+    /// Side of the square token grid.
+    grid: i64,
     width: usize,
     heads: usize,
 }
@@ -24,6 +26,7 @@ pub fn graph(dit: &Dit) -> Vec<u8> {
     let n = (s / p) as i64;
     let shapes = Shapes {
         tokens: tokens as i64,
+        grid: n,
         width,
         heads: dit.heads,
     };
@@ -169,20 +172,26 @@ fn block_graph(
     let gated = g.node("Mul", &[&attention, &chunks[2]], vec![]);
     let x = g.node("Add", &[x, &gated], vec![]);
     let h = modulate(g, &x, &chunks[3], &chunks[4], width);
-    let mlp = mlp_nd(g, &h, &block.mlp_in, &block.mlp_out);
+    let mlp = mlp_graph(g, &h, block, shapes);
     let gated = g.node("Mul", &[&mlp, &chunks[5]], vec![]);
     g.node("Add", &[&x, &gated], vec![])
 }
 
-fn mlp_nd(
-    g: &mut GraphBuilder,
-    x: &str,
-    first: &burn::nn::Linear,
-    second: &burn::nn::Linear,
-) -> String {
-    let h = g.linear_nd(x, first);
+/// The block's MLP (DitBlock::forward), with the depthwise convolution over the token grid
+/// added to its hidden layer when the block has one.
+fn mlp_graph(g: &mut GraphBuilder, x: &str, block: &DitBlock, shapes: &Shapes) -> String {
+    let mut h = g.linear_nd(x, &block.mlp_in);
+    if let Some(conv) = &block.mlp_conv {
+        let hidden = conv.weight.val().dims()[0] as i64;
+        let image = g.transpose(&h, vec![0, 2, 1]);
+        let image = g.reshape(&image, vec![-1, hidden, shapes.grid, shapes.grid]);
+        let mixed = g.conv(&image, conv);
+        let mixed = g.reshape(&mixed, vec![-1, hidden, shapes.tokens]);
+        let mixed = g.transpose(&mixed, vec![0, 2, 1]);
+        h = g.node("Add", &[&h, &mixed], vec![]);
+    }
     let h = g.silu(&h);
-    g.linear_nd(&h, second)
+    g.linear_nd(&h, &block.mlp_out)
 }
 
 /// Multi-head self-attention (DitBlock::attention).

@@ -192,15 +192,15 @@ impl GraphBuilder {
             inputs.push(self.param("conv_b", bias));
         }
         let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        self.node(
-            "Conv",
-            &refs,
-            vec![
-                ("kernel_shape", Attr::Ints(vec![kh as i64, kw as i64])),
-                ("strides", Attr::Ints(stride.to_vec())),
-                ("pads", Attr::Ints(pads)),
-            ],
-        )
+        let mut attributes = vec![
+            ("kernel_shape", Attr::Ints(vec![kh as i64, kw as i64])),
+            ("strides", Attr::Ints(stride.to_vec())),
+            ("pads", Attr::Ints(pads)),
+        ];
+        if conv.groups > 1 {
+            attributes.push(("group", Attr::Int(conv.groups as i64)));
+        }
+        self.node("Conv", &refs, attributes)
     }
 
     /// `silu(conv(x))` through each layer in turn (the encoders' downsampling stacks).

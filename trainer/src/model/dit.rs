@@ -12,11 +12,14 @@
 //! seams that a linear layer per token leaves between large patches: a convolution over the
 //! unpatchified output (U-ViT, Bao et al. 2023), or overlapping patches (`patch_overlap`), where
 //! each token reads a window reaching into its neighbours' patches and writes one, the
-//! overlapping writes summed, so neighbouring tokens share every seam.
+//! overlapping writes summed, so neighbouring tokens share every seam. Against the mosaics a
+//! DiT on many small tokens draws (each token's colour its own), `mlp_conv` adds a depthwise
+//! convolution over the token grid inside every block's MLP (the Mix-FFN of SegFormer, Xie et
+//! al. 2021), so every layer pools what neighbouring tokens hold.
 
 use burn::module::Param;
-use burn::nn::conv::Conv2d;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{silu, softmax};
 use burn::tensor::module::{conv_transpose2d, conv2d};
@@ -57,6 +60,10 @@ pub struct DitConfig {
     /// patches do not overlap.
     #[config(default = "None")]
     pub patch_overlap: Option<usize>,
+    /// Kernel (odd) of a depthwise convolution over the token grid on each block's MLP hidden
+    /// layer, added to it as a zero-initialised residual; `None`: none.
+    #[config(default = "None")]
+    pub mlp_conv: Option<usize>,
 }
 
 /// LayerNorm without learned affine (the modulation supplies shift and scale).
@@ -73,6 +80,8 @@ pub struct DitBlock {
     pub value: Linear,
     pub attention_out: Linear,
     pub mlp_in: Linear,
+    /// Depthwise convolution over the token grid on the MLP's hidden layer (`mlp_conv`).
+    pub mlp_conv: Option<Conv2d>,
     pub mlp_out: Linear,
 }
 
@@ -113,6 +122,20 @@ fn zero_linear(input: usize, output: usize, device: &Device) -> Linear {
     layer
 }
 
+/// A depthwise `kernel`x`kernel` convolution over `channels` whose weights and bias start at
+/// zero: as a residual branch it changes nothing until training moves it, so it can be added to
+/// a trained DiT.
+pub fn zero_depthwise_conv(channels: usize, kernel: usize, device: &Device) -> Conv2d {
+    let pad = kernel / 2;
+    let mut conv = Conv2dConfig::new([channels, channels], [kernel, kernel])
+        .with_groups(channels)
+        .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+        .init(device);
+    conv.weight = Param::from_tensor(Tensor::zeros([channels, 1, kernel, kernel], device));
+    conv.bias = Some(Param::from_tensor(Tensor::zeros([channels], device)));
+    conv
+}
+
 /// A `kernel`x`kernel` convolution over `channels` that starts as the identity, so adding it to
 /// a trained DiT changes nothing until fine-tuning moves it.
 pub fn identity_conv(channels: usize, kernel: usize, device: &Device) -> Conv2d {
@@ -146,6 +169,9 @@ impl DitConfig {
         }
         if self.output_conv.is_some_and(|k| k.is_multiple_of(2)) {
             return Err("output_conv must be an odd kernel size".into());
+        }
+        if self.mlp_conv.is_some_and(|k| k.is_multiple_of(2)) {
+            return Err("mlp_conv must be an odd kernel size".into());
         }
         if self.overlap() > self.patch {
             return Err(format!(
@@ -191,6 +217,9 @@ impl DitConfig {
                 value: linear(width, width, device),
                 attention_out: linear(width, width, device),
                 mlp_in: linear(width, hidden, device),
+                mlp_conv: self
+                    .mlp_conv
+                    .map(|kernel| zero_depthwise_conv(hidden, kernel, device)),
                 mlp_out: linear(hidden, width, device),
             })
             .collect();
@@ -252,14 +281,31 @@ fn chunk(modulation: &Tensor<2>, k: usize, width: usize) -> Tensor<2> {
     modulation.clone().narrow(1, k * width, width)
 }
 
+/// `conv` over `[batch, tokens, features]` tokens laid out as their `grid`x`grid` patches.
+fn token_grid_conv(conv: &Conv2d, tokens: Tensor<3>, grid: usize) -> Tensor<3> {
+    let [batch, count, features] = tokens.dims();
+    let image = tokens
+        .swap_dims(1, 2)
+        .reshape([batch, features, grid, grid]);
+    conv.forward(image)
+        .reshape([batch, features, count])
+        .swap_dims(1, 2)
+}
+
 impl DitBlock {
-    fn forward(&self, x: Tensor<3>, condition: Tensor<2>, heads: usize) -> Tensor<3> {
+    /// `grid`: side of the square token grid (tokens in row-major order).
+    fn forward(&self, x: Tensor<3>, condition: Tensor<2>, heads: usize, grid: usize) -> Tensor<3> {
         let width = x.dims()[2];
         let m = self.modulation.forward(silu(condition));
         let h = modulate(x.clone(), chunk(&m, 0, width), chunk(&m, 1, width));
         let x = x + self.attention(h, heads) * chunk(&m, 2, width).unsqueeze_dim(1);
         let h = modulate(x.clone(), chunk(&m, 3, width), chunk(&m, 4, width));
-        let mlp = self.mlp_out.forward(silu(self.mlp_in.forward(h)));
+        let hidden = self.mlp_in.forward(h);
+        let hidden = match &self.mlp_conv {
+            Some(conv) => hidden.clone() + token_grid_conv(conv, hidden, grid),
+            None => hidden,
+        };
+        let mlp = self.mlp_out.forward(silu(hidden));
         x + mlp * chunk(&m, 5, width).unsqueeze_dim(1)
     }
 
@@ -425,8 +471,9 @@ impl Dit {
             self.embed_overlapping(latent)
         };
         let mut x = embedded + self.position.val().unsqueeze_dim(0);
+        let grid = self.latent_size / self.patch;
         for block in &self.blocks {
-            x = block.forward(x, condition.clone(), self.heads);
+            x = block.forward(x, condition.clone(), self.heads, grid);
         }
         let width = x.dims()[2];
         let m = self.final_modulation.forward(silu(condition));
@@ -512,6 +559,62 @@ mod tests {
         dit.output_conv = Some(crate::model::layers::conv(4, 4, 3, 1, &device));
         assert_ne!(run(&dit), plain);
         assert!(small().with_output_conv(Some(2)).validate().is_err());
+    }
+
+    #[test]
+    fn a_zero_mlp_convolution_changes_nothing_until_trained() {
+        let device = Device::flex();
+        let mut dit = small().init(&device);
+        dit.final_proj.weight = Param::from_tensor(Tensor::random(
+            dit.final_proj.weight.val().dims(),
+            burn::tensor::Distribution::Normal(0.0, 0.5),
+            &device,
+        ));
+        for block in &mut dit.blocks {
+            block.modulation.bias = Some(Param::from_tensor(Tensor::ones([6 * 32], &device)));
+        }
+        let latent =
+            Tensor::<4>::random([2, 4, 8, 8], burn::tensor::Distribution::Default, &device);
+        let t = Tensor::<1>::from_floats([10.0, 900.0], &device);
+        let audio = Tensor::<2>::random([2, 6], burn::tensor::Distribution::Default, &device);
+        let style = Tensor::<2>::zeros([2, 3], &device);
+        let run = |dit: &Dit| {
+            crate::training::batch::to_vec(dit.forward(
+                latent.clone(),
+                t.clone(),
+                audio.clone(),
+                style.clone(),
+            ))
+        };
+        let plain = run(&dit);
+        let hidden = 4 * 32;
+        for block in &mut dit.blocks {
+            block.mlp_conv = Some(zero_depthwise_conv(hidden, 3, &device));
+        }
+        assert_eq!(run(&dit), plain);
+        for block in &mut dit.blocks {
+            let conv = block.mlp_conv.as_mut().unwrap();
+            conv.weight = Param::from_tensor(Tensor::ones([hidden, 1, 3, 3], &device));
+        }
+        assert_ne!(run(&dit), plain);
+        assert!(small().with_mlp_conv(Some(2)).validate().is_err());
+    }
+
+    #[test]
+    fn the_token_grid_is_the_patches_in_row_major_order() {
+        let device = Device::flex();
+        // A kernel whose only weight, at the left of its centre, moves every token one
+        // column to the right (cross-correlation): token (r, c) receives token (r, c - 1).
+        let mut conv = zero_depthwise_conv(1, 3, &device);
+        let mut weight = [0.0f32; 9];
+        weight[3] = 1.0;
+        conv.weight = Param::from_tensor(
+            Tensor::<1>::from_floats(weight.as_slice(), &device).reshape([1, 1, 3, 3]),
+        );
+        let values: Vec<f32> = (1..=9).map(|v| v as f32).collect();
+        let tokens = Tensor::<1>::from_floats(values.as_slice(), &device).reshape([1, 9, 1]);
+        let moved = crate::training::batch::to_vec(token_grid_conv(&conv, tokens, 3));
+        assert_eq!(moved, [0.0, 1.0, 2.0, 0.0, 4.0, 5.0, 0.0, 7.0, 8.0]);
     }
 
     fn randomize(linear: &mut Linear, device: &Device) {

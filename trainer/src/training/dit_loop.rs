@@ -23,7 +23,7 @@ use super::schedule::cosine_learning_rate;
 use super::seeding::seed_exclusively;
 use super::vae_loop::{heldout_samples, training_device};
 use crate::data::dataset::DataConfig;
-use crate::model::dit::{Dit, DitConfig, identity_conv};
+use crate::model::dit::{Dit, DitConfig, identity_conv, zero_depthwise_conv};
 
 /// What the network learns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -188,22 +188,36 @@ fn loss(
 }
 
 /// The weights a DiT run starts from: fresh, those of the finished run `init_from` names, or,
-/// when this run adds the output convolution to that run's model, that run's weights with the
-/// convolution starting as the identity (so fine-tuning starts from the trained model's output).
+/// when this run adds convolutions that run's model lacks (`output_conv`, `mlp_conv`), that run's
+/// weights with the convolutions starting as the identity (so fine-tuning starts from the
+/// trained model's output).
 fn initial_dit(
     config: &DitConfig,
     init_from: Option<&Path>,
     device: &Device,
 ) -> anyhow::Result<Dit> {
-    if let (Some(run), Some(kernel)) = (init_from, config.output_conv) {
+    if let Some(run) = init_from {
         let from: DitRunConfig = super::tasks::read_json(&run.join("config.json"))?;
-        let without_conv = DitConfig {
-            output_conv: None,
+        let source = from.model;
+        let adds = |had: Option<usize>, has: Option<usize>| had.is_none() && has.is_some();
+        let adds_output_conv = adds(source.output_conv, config.output_conv);
+        let adds_mlp_conv = adds(source.mlp_conv, config.mlp_conv);
+        let without_added = DitConfig {
+            output_conv: config.output_conv.filter(|_| !adds_output_conv),
+            mlp_conv: config.mlp_conv.filter(|_| !adds_mlp_conv),
             ..config.clone()
         };
-        if from.model == without_conv {
-            let mut dit = run_files::initial_model(from.model.init(device), Some(run))?;
-            dit.output_conv = Some(identity_conv(config.latent_channels, kernel, device));
+        if (adds_output_conv || adds_mlp_conv) && source == without_added {
+            let mut dit = run_files::initial_model(source.init(device), Some(run))?;
+            if let (true, Some(kernel)) = (adds_output_conv, config.output_conv) {
+                dit.output_conv = Some(identity_conv(config.latent_channels, kernel, device));
+            }
+            if let (true, Some(kernel)) = (adds_mlp_conv, config.mlp_conv) {
+                let hidden = config.mlp_ratio * config.width;
+                for block in &mut dit.blocks {
+                    block.mlp_conv = Some(zero_depthwise_conv(hidden, kernel, device));
+                }
+            }
             return Ok(dit);
         }
     }

@@ -36,6 +36,7 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
             score.domain_fid,
             score.sync_correlation,
             score.flicker,
+            score.patch_seams,
         ] {
             assert!(value.is_finite(), "{score:?}");
         }

@@ -49,6 +49,31 @@ pub fn sharpness_ratio<'a>(
     mean_sharpness(frames) / mean_sharpness(reference).max(1e-12)
 }
 
+/// Patch seams: the mean absolute luma step between neighbouring pixels on either side of a line
+/// of the `tile`-pixel grid, ÷ that between all other neighbours, over all `frames`. A DiT whose
+/// tokens do not agree draws its patch grid as a mosaic (well above 1); frames without the grid
+/// score about 1. The sharpness and FID columns miss such a mosaic: its edges are sharp detail.
+pub fn patch_seams<'a>(frames: impl IntoIterator<Item = &'a [f32]>, tile: usize) -> f64 {
+    let (mut across, mut within) = ((0.0f64, 0usize), (0.0f64, 0usize));
+    for frame in frames {
+        let (y, n) = (luma(frame), side(frame));
+        for r in 0..n {
+            for c in 0..n {
+                let here = y[r * n + c];
+                let right = (c + 1 < n).then(|| (y[r * n + c + 1], (c + 1) % tile == 0));
+                let below = (r + 1 < n).then(|| (y[(r + 1) * n + c], (r + 1) % tile == 0));
+                for (there, on_grid) in [right, below].into_iter().flatten() {
+                    let sum = if on_grid { &mut across } else { &mut within };
+                    sum.0 += (there - here).abs() as f64;
+                    sum.1 += 1;
+                }
+            }
+        }
+    }
+    let mean = |(sum, count): (f64, usize)| sum / count.max(1) as f64;
+    mean(across) / mean(within).max(1e-12)
+}
+
 /// Colourfulness (Hasler & Süsstrunk 2003) on [0, 1] RGB: σ_rgyb + 0.3·μ_rgyb with
 /// rg = R − G and yb = (R + G)/2 − B. Grey images score 0.
 pub fn colourfulness(frame: &[f32]) -> f64 {
@@ -172,6 +197,20 @@ mod tests {
         let reference = [checker.as_slice(), checker.as_slice()];
         assert!((sharpness_ratio(frames, reference) - 0.125).abs() < 1e-9);
         assert!((sharpness_ratio([checker.as_slice()], [checker.as_slice()]) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn patch_seams_find_a_mosaic_and_not_a_smooth_or_noisy_frame() {
+        // 4-pixel tiles, each a flat colour of its own: every step is on the grid.
+        let mosaic = image(|_, r, c| ((r / 4 * 7 + c / 4 * 3) % 5) as f32 / 5.0);
+        assert!(patch_seams([mosaic.as_slice()], 4) > 1e6);
+        // A ramp steps alike everywhere; so does independent per-pixel noise, on average.
+        let ramp = image(|_, r, c| (r + c) as f32 / 32.0);
+        assert!((patch_seams([ramp.as_slice()], 4) - 1.0).abs() < 1e-6);
+        let noise = image(|_, r, c| {
+            ((r * 16 + c) as u32).wrapping_mul(2_654_435_761) as f32 / u32::MAX as f32
+        });
+        assert!((patch_seams([noise.as_slice()], 4) - 1.0).abs() < 0.15);
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub struct Scores {
     pub sync_lag_frames: i32,
     /// Mean RMS change between consecutive frames at `fps`.
     pub flicker: f64,
+    /// [`metrics::patch_seams`] on the grid of the DiT's patches (about 1: no grid visible).
+    pub patch_seams: f64,
     /// Share of the clips' frames the family classifier assigns to each family
     /// (`ALL_FAMILIES` order): the sharpness ratio depends on it as much as on each family's
     /// crispness (kaleidoscope and fractal frames are many times sharper than flow or CPPN).
@@ -139,6 +141,7 @@ pub fn evaluate(
         })
         .collect();
     let size = models.manifest.image_size;
+    let patch_pixels = patch_pixels(models)?;
     // FID windows: many clips, disjoint from the sequences and from the reference set.
     let fid_windows = heldout_samples(
         &DataConfig {
@@ -291,7 +294,15 @@ pub fn evaluate(
     sources.push(&reconstruction);
     let scores = sources
         .iter()
-        .map(|source| score(source, &sequences, &real_features, &classifier, size))
+        .map(|source| {
+            score(
+                source,
+                &sequences,
+                &real_features,
+                &classifier,
+                (size, patch_pixels),
+            )
+        })
         .collect();
     let report = Report {
         config: config.clone(),
@@ -368,12 +379,13 @@ fn regress(regression: &Regression, audio: &[f32], dims: usize) -> Vec<f32> {
     out
 }
 
+/// `(size, patch_pixels)`: the frames' side and that of the DiT's patches on them.
 fn score(
     source: &Sequences,
     sequences: &[Vec<Sample>],
     real_features: &[f32],
     classifier: &classifier::FamilyClassifier,
-    size: usize,
+    (size, patch_pixels): (usize, usize),
 ) -> Scores {
     let frames: Vec<&Vec<f32>> = source.clips.iter().flatten().collect();
     let features = classifier::embed(classifier, &source.fid_frames, size);
@@ -409,8 +421,23 @@ fn score(
         sync_correlation: correlations.iter().sum::<f64>() / correlations.len().max(1) as f64,
         sync_lag_frames: lags.get(lags.len() / 2).copied().unwrap_or(0),
         flicker: changes_all.iter().sum::<f64>() / changes_all.len().max(1) as f64,
+        patch_seams: metrics::patch_seams(frames.iter().map(|f| f.as_slice()), patch_pixels),
         family_mix: classifier::family_mix(classifier, &frames, size),
     }
+}
+
+/// Side in pixels of one DiT patch in the decoded frame: the patch (from the training
+/// configuration the manifest records) times the pixels per latent position.
+fn patch_pixels(models: &Models) -> anyhow::Result<usize> {
+    let manifest = &models.manifest;
+    let patch = manifest.training["dit"]["model"]["patch"]
+        .as_u64()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| {
+            anyhow::anyhow!("the manifest records no DiT patch size (training.dit.model.patch)")
+        })?;
+    let latent_side = manifest.latent.height.max(1);
+    Ok(patch as usize * (manifest.image_size / latent_side).max(1))
 }
 
 /// Records the report in the model set's manifest as `evaluation.generation` (the graphs and

@@ -31,17 +31,17 @@ pub fn markdown(report: &Report) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "| source | frames | sharpness (vs data) | colourfulness | diversity | domain FID | A/V sync r (lag) | flicker |"
+        "| source | frames | sharpness (vs data) | colourfulness | diversity | domain FID | A/V sync r (lag) | flicker | patch seams |"
     );
     let _ = writeln!(
         md,
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for s in &report.scores {
         let diversity = s.diversity.map_or("–".to_string(), |d| format!("{d:.4}"));
         let _ = writeln!(
             md,
-            "| {} | {} | {:.2e} ({:.1}%) | {:.3} | {diversity} | {:.1} | {:.2} ({:+}) | {:.4} |",
+            "| {} | {} | {:.2e} ({:.1}%) | {:.3} | {diversity} | {:.1} | {:.2} ({:+}) | {:.4} | {:.2} |",
             s.name,
             s.frames,
             s.sharpness,
@@ -51,6 +51,7 @@ pub fn markdown(report: &Report) -> String {
             s.sync_correlation,
             s.sync_lag_frames,
             s.flicker,
+            s.patch_seams,
         );
     }
     family_table(report, &mut md);

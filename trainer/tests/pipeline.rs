@@ -1,7 +1,7 @@
 //! The tiny pipeline end to end: every stage trains, the exported set loads in ONNX Runtime, the
 //! engine's sampler yields finite frames of the manifest's shape, and the evaluation table is
-//! recorded; an evaluation styled as the data samples other frames; a second run resumes every
-//! stage instead of training again.
+//! recorded; an evaluation styled as the data samples other frames; one-step denoising reports
+//! per noise level; a second run resumes every stage instead of training again.
 
 use std::path::PathBuf;
 
@@ -83,6 +83,36 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
         (styled_row.sharpness, styled_row.domain_fid),
         (auto_row.sharpness, auto_row.domain_fid)
     );
+    // One-step denoising: near-clean latents come back almost exact, pure noise gives the
+    // latents' variance or so, and the sheet holds the frames, reconstructions and one row a level.
+    let sheet = runs.join("denoise.png");
+    let denoised = synesthete_trainer::eval::denoise::one_step_denoising(
+        &mut eval_models,
+        &preset.data,
+        4,
+        &[5, 990],
+        &sheet,
+    )
+    .unwrap();
+    let [near_clean, noise] = [0, 1].map(|k| denoised.levels[k].latent_mse);
+    assert!(near_clean < 0.1 * noise, "{denoised:?}");
+    assert!(noise > 0.2 * denoised.latent_variance, "{denoised:?}");
+    assert!(denoised.levels.iter().all(|l| l.patch_seams.is_finite()));
+    let size = manifest.image_size as u32;
+    assert_eq!(
+        image::image_dimensions(&sheet).unwrap(),
+        (4 * size, 4 * size)
+    );
+    let err = synesthete_trainer::eval::denoise::one_step_denoising(
+        &mut eval_models,
+        &preset.data,
+        4,
+        &[1000],
+        &sheet,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("outside the schedule"), "{err}");
+
     let mut models = Models::load(&models_dir, env, 1).unwrap();
     let mel = vec![-0.5; manifest.features.n_mels * manifest.context_frames];
     let audio = models.encode_audio(&mel, 1).unwrap();

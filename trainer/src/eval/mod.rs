@@ -4,6 +4,7 @@
 
 pub mod classifier;
 pub mod demo;
+pub mod denoise;
 pub mod frechet;
 pub mod metrics;
 pub mod regression_fit;

@@ -1,6 +1,7 @@
 //! `trainer`: the Synesthete trainer's command line.
 
 mod data_cmd;
+mod denoise_cmd;
 mod eval_cmd;
 mod export_cmd;
 mod latent_cmd;
@@ -31,6 +32,9 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// Evaluate an exported set: diffusion vs the regression baseline vs the data.
     Eval(eval_cmd::EvalArgs),
+    /// The DiT's one-step estimate of held-out frames from their latents noised to chosen
+    /// levels: latent error and patch seams per level, and a sheet (denoise.png).
+    Denoise(denoise_cmd::DenoiseArgs),
     /// Measure and look at the audio encoder's latent space.
     #[command(subcommand)]
     Latent(latent_cmd::LatentCommand),
@@ -55,6 +59,7 @@ fn main() {
         Command::Train(command) => train_cmd::run(command),
         Command::Export(args) => export_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
+        Command::Denoise(args) => denoise_cmd::run(args),
         Command::Latent(command) => latent_cmd::run(command),
         Command::Pipeline {
             preset,

@@ -523,22 +523,20 @@ mod tests {
         assert_eq!(t1[0], x002);
     }
 
-    #[test]
-    fn an_identity_output_convolution_changes_nothing_until_trained() {
-        let device = Device::flex();
-        let mut dit = small().init(&device);
-        // A non-zero output projection, so the comparison is not 0 = 0.
+    /// A small DiT with a random output projection (a fresh one's is zero, which would make
+    /// every comparison 0 = 0), and its forward pass on fixed random inputs.
+    fn small_with_output(device: &Device) -> (Dit, impl Fn(&Dit) -> Vec<f32>) {
+        let mut dit = small().init(device);
         dit.final_proj.weight = Param::from_tensor(Tensor::random(
             dit.final_proj.weight.val().dims(),
             burn::tensor::Distribution::Normal(0.0, 0.5),
-            &device,
+            device,
         ));
-        let latent =
-            Tensor::<4>::random([2, 4, 8, 8], burn::tensor::Distribution::Default, &device);
-        let t = Tensor::<1>::from_floats([10.0, 900.0], &device);
-        let audio = Tensor::<2>::random([2, 6], burn::tensor::Distribution::Default, &device);
-        let style = Tensor::<2>::zeros([2, 3], &device);
-        let run = |dit: &Dit| {
+        let latent = Tensor::<4>::random([2, 4, 8, 8], burn::tensor::Distribution::Default, device);
+        let t = Tensor::<1>::from_floats([10.0, 900.0], device);
+        let audio = Tensor::<2>::random([2, 6], burn::tensor::Distribution::Default, device);
+        let style = Tensor::<2>::zeros([2, 3], device);
+        let run = move |dit: &Dit| {
             crate::training::batch::to_vec(dit.forward(
                 latent.clone(),
                 t.clone(),
@@ -546,6 +544,13 @@ mod tests {
                 style.clone(),
             ))
         };
+        (dit, run)
+    }
+
+    #[test]
+    fn an_identity_output_convolution_changes_nothing_until_trained() {
+        let device = Device::flex();
+        let (mut dit, run) = small_with_output(&device);
         let plain = run(&dit);
         assert!(plain.iter().any(|v| v.abs() > 1e-3));
         dit.output_conv = Some(identity_conv(4, 3, &device));
@@ -564,28 +569,11 @@ mod tests {
     #[test]
     fn a_zero_mlp_convolution_changes_nothing_until_trained() {
         let device = Device::flex();
-        let mut dit = small().init(&device);
-        dit.final_proj.weight = Param::from_tensor(Tensor::random(
-            dit.final_proj.weight.val().dims(),
-            burn::tensor::Distribution::Normal(0.0, 0.5),
-            &device,
-        ));
+        let (mut dit, run) = small_with_output(&device);
+        // Open every block's gates, so the MLPs reach the output.
         for block in &mut dit.blocks {
             block.modulation.bias = Some(Param::from_tensor(Tensor::ones([6 * 32], &device)));
         }
-        let latent =
-            Tensor::<4>::random([2, 4, 8, 8], burn::tensor::Distribution::Default, &device);
-        let t = Tensor::<1>::from_floats([10.0, 900.0], &device);
-        let audio = Tensor::<2>::random([2, 6], burn::tensor::Distribution::Default, &device);
-        let style = Tensor::<2>::zeros([2, 3], &device);
-        let run = |dit: &Dit| {
-            crate::training::batch::to_vec(dit.forward(
-                latent.clone(),
-                t.clone(),
-                audio.clone(),
-                style.clone(),
-            ))
-        };
         let plain = run(&dit);
         let hidden = 4 * 32;
         for block in &mut dit.blocks {

@@ -218,6 +218,16 @@ fn the_dit_fine_tuned_on_the_further_trained_latent_resumes_finished_under_its_i
 }
 
 #[test]
+fn the_dit_with_mlp_convolutions_resumes_finished_under_the_preset_beside_it() {
+    let run = checkpoint("dit_f4_mlpconv");
+    let preset = finished_dit_preset_beside(&run);
+    assert_eq!(preset.dit.model.mlp_conv, Some(3));
+    // Under the preset of the DiT it was fine-tuned from (no convolutions) it is refused.
+    let plain = preset_beside(&checkpoint("image_vae_f4_se2"));
+    assert_refused(&run, &run_config_under(&plain, &run, Objective::Diffusion));
+}
+
+#[test]
 fn a_checkpoint_under_another_configuration_is_refused() {
     let mut preset = Preset::load("default").unwrap();
     preset.audio_vae.model.latent_dims /= 2;

@@ -10,12 +10,14 @@ use synesthete_engine::diffusion::schedule::signal_noise;
 use synesthete_engine::generation::Models;
 use synesthete_engine::generation::noise::gaussian;
 
-use super::metrics::patch_seams;
+use super::metrics::{mean_var, patch_seams};
+use super::report::frame_sheet;
 use super::{encode_all, patch_pixels, split_frames};
 use crate::data::dataset::DataConfig;
-use crate::data::preview::blit;
-use crate::data::visualizers::Frame;
 use crate::training::vae_loop::heldout_samples;
+
+/// Frames across the sheet at most.
+const SHEET_COLUMNS: usize = 8;
 
 /// The estimate at one noise level.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -49,12 +51,13 @@ pub fn one_step_denoising(
     timesteps: &[usize],
     sheet: &Path,
 ) -> anyhow::Result<DenoiseReport> {
-    let diffusion = models
+    let alphas = models
         .manifest
         .diffusion
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("the model set has no DiT"))?;
-    let alphas = diffusion.schedule.alphas_cumprod();
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("the model set has no DiT"))?
+        .schedule
+        .alphas_cumprod();
     if let Some(&t) = timesteps.iter().find(|&&t| t >= alphas.len()) {
         anyhow::bail!("timestep {t} is outside the schedule's 0..{}", alphas.len());
     }
@@ -73,12 +76,7 @@ pub fn one_step_denoising(
     ];
     let seams = |frames: &[Vec<f32>]| patch_seams(frames.iter().map(Vec::as_slice), tile);
     let data_seams = seams(&rows[1]);
-    let mean = clean.iter().map(|&v| v as f64).sum::<f64>() / clean.len() as f64;
-    let latent_variance = clean
-        .iter()
-        .map(|&v| (v as f64 - mean).powi(2))
-        .sum::<f64>()
-        / clean.len() as f64;
+    let (_, latent_variance) = mean_var(clean.iter().map(|&v| v as f64));
     let mut levels = Vec::new();
     for &t in timesteps {
         let (a, b) = signal_noise(alphas[t]);
@@ -106,29 +104,13 @@ pub fn one_step_denoising(
         });
         rows.push(decoded);
     }
-    write_sheet(&rows, models.manifest.image_size, sheet)?;
+    let rows: Vec<&[Vec<f32>]> = rows.iter().map(Vec::as_slice).collect();
+    let columns = frames.min(SHEET_COLUMNS);
+    frame_sheet(&rows, columns, models.manifest.image_size, sheet)?;
     Ok(DenoiseReport {
         frames,
         latent_variance,
         data_seams,
         levels,
     })
-}
-
-const SHEET_COLUMNS: usize = 8;
-
-fn write_sheet(rows: &[Vec<Vec<f32>>], size: usize, path: &Path) -> anyhow::Result<()> {
-    let columns = rows[0].len().min(SHEET_COLUMNS);
-    let mut image = image::RgbImage::new((columns * size) as u32, (rows.len() * size) as u32);
-    for (r, row) in rows.iter().enumerate() {
-        // Evenly spaced over the frames, which come in runs of one clip each.
-        for column in 0..columns {
-            let frame = Frame {
-                data: row[column * row.len() / columns].clone(),
-            };
-            blit(&mut image, &frame, column * size, r * size);
-        }
-    }
-    image.save(path)?;
-    Ok(())
 }

@@ -12,7 +12,8 @@ fn side(frame: &[f32]) -> usize {
     ((frame.len() / 3) as f64).sqrt() as usize
 }
 
-fn mean_var(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+/// Mean and (population) variance.
+pub(crate) fn mean_var(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     let n = values.clone().count().max(1) as f64;
     let mean = values.clone().sum::<f64>() / n;
     let var = values.map(|v| (v - mean).powi(2)).sum::<f64>() / n;

@@ -99,20 +99,29 @@ fn sheet(sources: &[&Sequences], size: usize, path: &Path) -> anyhow::Result<()>
         .min()
         .unwrap_or(0)
         .min(SHEET_CLIPS);
-    let rows = clips * sources.len();
-    let mut image = image::RgbImage::new((SHEET_FRAMES * size) as u32, (rows * size) as u32);
-    for clip in 0..clips {
-        for (k, source) in sources.iter().enumerate() {
-            let frames = &source.clips[clip];
-            let row = clip * sources.len() + k;
-            for column in 0..SHEET_FRAMES {
-                let index = column * frames.len() / SHEET_FRAMES;
-                if let Some(frame) = frames.get(index) {
-                    let frame = Frame {
-                        data: frame.clone(),
-                    };
-                    blit(&mut image, &frame, column * size, row * size);
-                }
+    let rows: Vec<&[Vec<f32>]> = (0..clips)
+        .flat_map(|clip| sources.iter().map(move |source| &source.clips[clip][..]))
+        .collect();
+    frame_sheet(&rows, SHEET_FRAMES, size, path)
+}
+
+/// Writes `rows` of CHW frames as a sheet `columns` frames wide, each row's frames sampled
+/// evenly from its first (a row shorter than `columns` leaves its end black).
+pub fn frame_sheet(
+    rows: &[&[Vec<f32>]],
+    columns: usize,
+    size: usize,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let mut image = image::RgbImage::new((columns * size) as u32, (rows.len() * size) as u32);
+    for (row, frames) in rows.iter().enumerate() {
+        for column in 0..columns {
+            let index = column * frames.len() / columns;
+            if let Some(frame) = frames.get(index) {
+                let frame = Frame {
+                    data: frame.clone(),
+                };
+                blit(&mut image, &frame, column * size, row * size);
             }
         }
     }

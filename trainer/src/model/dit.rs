@@ -195,6 +195,11 @@ impl DitConfig {
         Ok(())
     }
 
+    /// Width of each block's MLP hidden layer.
+    pub fn mlp_hidden(&self) -> usize {
+        self.mlp_ratio * self.width
+    }
+
     pub fn tokens(&self) -> usize {
         (self.latent_size / self.patch).pow(2)
     }
@@ -208,7 +213,7 @@ impl DitConfig {
         let width = self.width;
         let window = self.patch + 2 * self.overlap();
         let patch_dims = self.latent_channels * window * window;
-        let hidden = self.mlp_ratio * width;
+        let hidden = self.mlp_hidden();
         let blocks = (0..self.depth)
             .map(|_| DitBlock {
                 modulation: zero_linear(width, 6 * width, device),

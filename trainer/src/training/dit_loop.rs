@@ -199,23 +199,22 @@ fn initial_dit(
     if let Some(run) = init_from {
         let from: DitRunConfig = super::tasks::read_json(&run.join("config.json"))?;
         let source = from.model;
-        let adds = |had: Option<usize>, has: Option<usize>| had.is_none() && has.is_some();
-        let adds_output_conv = adds(source.output_conv, config.output_conv);
-        let adds_mlp_conv = adds(source.mlp_conv, config.mlp_conv);
+        // The kernels of the convolutions this run adds to the source's model.
+        let added_output_conv = config.output_conv.filter(|_| source.output_conv.is_none());
+        let added_mlp_conv = config.mlp_conv.filter(|_| source.mlp_conv.is_none());
         let without_added = DitConfig {
-            output_conv: config.output_conv.filter(|_| !adds_output_conv),
-            mlp_conv: config.mlp_conv.filter(|_| !adds_mlp_conv),
+            output_conv: config.output_conv.filter(|_| added_output_conv.is_none()),
+            mlp_conv: config.mlp_conv.filter(|_| added_mlp_conv.is_none()),
             ..config.clone()
         };
-        if (adds_output_conv || adds_mlp_conv) && source == without_added {
+        if (added_output_conv.is_some() || added_mlp_conv.is_some()) && source == without_added {
             let mut dit = run_files::initial_model(source.init(device), Some(run))?;
-            if let (true, Some(kernel)) = (adds_output_conv, config.output_conv) {
+            if let Some(kernel) = added_output_conv {
                 dit.output_conv = Some(identity_conv(config.latent_channels, kernel, device));
             }
-            if let (true, Some(kernel)) = (adds_mlp_conv, config.mlp_conv) {
-                let hidden = config.mlp_ratio * config.width;
+            if let Some(kernel) = added_mlp_conv {
                 for block in &mut dit.blocks {
-                    block.mlp_conv = Some(zero_depthwise_conv(hidden, kernel, device));
+                    block.mlp_conv = Some(zero_depthwise_conv(config.mlp_hidden(), kernel, device));
                 }
             }
             return Ok(dit);

@@ -60,7 +60,8 @@ fn dit_and_regression_learn_on_the_tiny_autoencoders() {
 
     // Fine-tuning the DiT with an output convolution its run lacks starts from its weights with
     // the convolution as the identity: the first held-out loss is the DiT's last.
-    // So does one that adds depthwise convolutions to its MLPs (zero residuals).
+    // So does one that adds depthwise convolutions to its MLPs (zero residuals), and one that
+    // adds blocks after the DiT's (adaLN-zero: the identity until trained).
     let base = heldout_loss(&root.join("dit"));
     let last = base.last().unwrap();
     for (name, add) in [
@@ -69,6 +70,7 @@ fn dit_and_regression_learn_on_the_tiny_autoencoders() {
             (|m: &mut DitConfig| m.output_conv = Some(3)) as fn(&mut DitConfig),
         ),
         ("dit_mlp_conv", |m: &mut DitConfig| m.mlp_conv = Some(3)),
+        ("dit_deeper", |m: &mut DitConfig| m.depth += 2),
     ] {
         let mut with_conv = preset.clone();
         add(&mut with_conv.dit.model);

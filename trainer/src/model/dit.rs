@@ -110,6 +110,35 @@ pub struct Dit {
     pub time_features: usize,
 }
 
+impl DitBlock {
+    /// A copy of this block that passes its input through until trained: its adaLN-zero
+    /// modulation is zeroed (no shift, scale or gate), its attention and MLP keep this block's
+    /// weights. How a DiT grows in depth without losing its predictions; no random numbers are
+    /// drawn, so a run's held-out noise stays the one its source run drew.
+    pub fn identity_copy(&self) -> Self {
+        let mut copy = self.clone().map(&mut FreshParamIds);
+        copy.modulation.weight = zeros_like(&self.modulation.weight);
+        copy.modulation.bias = self.modulation.bias.as_ref().map(zeros_like);
+        copy
+    }
+}
+
+/// A new parameter of zeros shaped like `param`, on its device.
+fn zeros_like<const D: usize>(param: &Param<Tensor<D>>) -> Param<Tensor<D>> {
+    let value = param.val();
+    Param::from_tensor(Tensor::zeros(value.dims(), &value.device()))
+}
+
+/// Gives every float parameter a new id: a clone shares its source's ids, and an optimiser
+/// would then treat the two as one parameter.
+struct FreshParamIds;
+
+impl burn::module::ModuleMapper for FreshParamIds {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        Param::from_tensor(param.val().detach())
+    }
+}
+
 fn linear(input: usize, output: usize, device: &Device) -> Linear {
     LinearConfig::new(input, output).init(device)
 }
@@ -591,6 +620,29 @@ mod tests {
         }
         assert_ne!(run(&dit), plain);
         assert!(small().with_mlp_conv(Some(2)).validate().is_err());
+    }
+
+    #[test]
+    fn an_identity_copy_of_a_block_changes_nothing_until_trained() {
+        let device = Device::flex();
+        let (mut dit, run) = small_with_output(&device);
+        for block in &mut dit.blocks {
+            block.modulation.bias = Some(Param::from_tensor(Tensor::ones([6 * 32], &device)));
+        }
+        let plain = run(&dit);
+        let mut copy = dit.blocks[1].identity_copy();
+        // Its own parameters: an optimiser must not mistake them for the source block's.
+        assert_ne!(copy.query.weight.id, dit.blocks[1].query.weight.id);
+        assert_eq!(
+            copy.query.weight.val().into_data(),
+            dit.blocks[1].query.weight.val().into_data()
+        );
+        copy.modulation.bias = Some(Param::from_tensor(Tensor::ones([6 * 32], &device)));
+        dit.blocks.push(dit.blocks[1].identity_copy());
+        assert_eq!(run(&dit), plain);
+        // Opened, the copy is a block like any other.
+        dit.blocks.push(copy);
+        assert_ne!(run(&dit), plain);
     }
 
     #[test]

@@ -199,15 +199,19 @@ fn initial_dit(
     if let Some(run) = init_from {
         let from: DitRunConfig = super::tasks::read_json(&run.join("config.json"))?;
         let source = from.model;
-        // The kernels of the convolutions this run adds to the source's model.
+        // The kernels of the convolutions this run adds to the source's model, and the blocks
+        // it adds after the source's.
         let added_output_conv = config.output_conv.filter(|_| source.output_conv.is_none());
         let added_mlp_conv = config.mlp_conv.filter(|_| source.mlp_conv.is_none());
+        let added_blocks = config.depth.saturating_sub(source.depth);
         let without_added = DitConfig {
             output_conv: config.output_conv.filter(|_| added_output_conv.is_none()),
             mlp_conv: config.mlp_conv.filter(|_| added_mlp_conv.is_none()),
+            depth: config.depth - added_blocks,
             ..config.clone()
         };
-        if (added_output_conv.is_some() || added_mlp_conv.is_some()) && source == without_added {
+        let adds = added_output_conv.is_some() || added_mlp_conv.is_some() || added_blocks > 0;
+        if adds && source == without_added {
             let mut dit = run_files::initial_model(source.init(device), Some(run))?;
             if let Some(kernel) = added_output_conv {
                 dit.output_conv = Some(identity_conv(config.latent_channels, kernel, device));
@@ -217,6 +221,12 @@ fn initial_dit(
                     block.mlp_conv = Some(zero_depthwise_conv(config.mlp_hidden(), kernel, device));
                 }
             }
+            // Added blocks copy the source's (the first after the last, and so on) with their
+            // modulation zeroed: the grown DiT starts from the source's exact predictions.
+            let copies: Vec<_> = (0..added_blocks)
+                .map(|i| dit.blocks[i % source.depth].identity_copy())
+                .collect();
+            dit.blocks.extend(copies);
             return Ok(dit);
         }
     }

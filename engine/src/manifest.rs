@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::diffusion::NoiseSchedule;
+use crate::diffusion::{GuidanceInterval, NoiseSchedule};
 use crate::features::FeatureConfig;
 
 /// The manifest schema version this engine reads.
@@ -61,6 +61,9 @@ pub struct DiffusionSpec {
     pub recommended_steps: usize,
     /// Classifier-free guidance scale the evaluation used.
     pub guidance: f32,
+    /// Where in the schedule guidance applies; absent: at every step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance_interval: Option<GuidanceInterval>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,6 +257,9 @@ impl Manifest {
             {
                 return Err("diffusion: recommended_steps must be 1-64 and guidance 0-20".into());
             }
+            if let Some(interval) = &diffusion.guidance_interval {
+                interval.validate().map_err(|e| format!("diffusion: {e}"))?;
+            }
             if !self.graphs.contains_key("dit") {
                 return Err("diffusion settings without a dit graph".into());
             }
@@ -352,6 +358,7 @@ mod tests {
             prediction: Prediction::V,
             recommended_steps: 4,
             guidance: 2.0,
+            guidance_interval: None,
         });
         let err = manifest.validate().unwrap_err();
         assert!(err.contains("without a dit graph"), "{err}");
@@ -363,6 +370,21 @@ mod tests {
         let json = serde_json::to_string(&manifest).unwrap();
         assert!(json.contains(r#""prediction":"v""#), "{json}");
         assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), manifest);
+        assert!(!json.contains("guidance_interval"), "{json}");
+        let diffusion = manifest.diffusion.as_mut().unwrap();
+        diffusion.guidance_interval = Some(GuidanceInterval {
+            low: 0.0,
+            high: 0.7,
+        });
+        let json = serde_json::to_string(&manifest).unwrap();
+        assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), manifest);
+        manifest.diffusion.as_mut().unwrap().guidance_interval = Some(GuidanceInterval {
+            low: 0.8,
+            high: 0.7,
+        });
+        let err = manifest.validate().unwrap_err();
+        assert!(err.contains("guidance interval"), "{err}");
+        manifest.diffusion.as_mut().unwrap().guidance_interval = None;
         manifest.diffusion.as_mut().unwrap().recommended_steps = 0;
         assert!(manifest.validate().is_err());
         let _ = std::fs::remove_dir_all(dir);

@@ -9,7 +9,7 @@ use synesthete_engine::generation::{Models, SampleSettings};
 
 use crate::eval::{self, Regression};
 use crate::export::latent_map;
-use crate::export::model_set::{TrainedRuns, export_runs};
+use crate::export::model_set::{Recommendation, TrainedRuns, export_runs};
 use crate::training::config::Preset;
 use crate::training::dit_loop::{DitRunConfig, Objective};
 use crate::training::tasks::{self, Autoencoders, load_run};
@@ -63,8 +63,7 @@ pub fn run(
             dit: Some(&dit_run),
         },
         &preset.data,
-        eval_config.steps,
-        eval_config.guidance,
+        &Recommendation::of(eval_config),
         models_dir,
     )?;
     stage("evaluation");
@@ -80,7 +79,7 @@ pub fn run(
         eval_config,
         &runs.join("eval"),
     )?;
-    eval::record(&models, &report, models_dir)?;
+    eval::record(&models, &report, eval_config, models_dir)?;
     stage("latent map");
     latent_map::write_for_model_set(
         models_dir,
@@ -93,6 +92,7 @@ pub fn run(
     let settings = SampleSettings {
         steps: eval_config.steps,
         guidance: eval_config.guidance,
+        guidance_interval: eval_config.guidance_interval,
         style: None,
         strength: 1.0,
     };

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use ort::session::Session;
 use ort::value::Tensor;
+use synesthete_engine::diffusion::GuidanceInterval;
 use synesthete_engine::generation::noise::gaussian;
 use synesthete_engine::generation::{Models, SampleSettings, sample_latent};
 use synesthete_engine::manifest::Manifest;
-use synesthete_trainer::export::model_set::{ExportedDit, ModelSet, export};
+use synesthete_trainer::export::model_set::{ExportedDit, ModelSet, Recommendation, export};
 use synesthete_trainer::training::conditioning::latent_scale;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
@@ -57,8 +58,11 @@ fn exported_set_loads_in_the_engine_and_runs() {
         dit: Some(ExportedDit {
             model: &dit,
             run,
-            recommended_steps: 4,
-            guidance: 2.0,
+            recommended: Recommendation {
+                steps: 4,
+                guidance: 2.0,
+                guidance_interval: None,
+            },
         }),
     };
     let written = export(&set(&dit_run), &dir).unwrap();
@@ -110,16 +114,24 @@ fn exported_set_loads_in_the_engine_and_runs() {
         .collect();
     let audio = models.encode_audio(&mel, 1).unwrap();
     assert_eq!(audio.len(), preset.audio_vae.model.latent_dims);
-    let frame = |models: &mut Models, seed: u64, steps: usize, guidance: f32| {
+    let frame_guided = |models: &mut Models,
+                        seed: u64,
+                        steps: usize,
+                        guidance: f32,
+                        guidance_interval: Option<GuidanceInterval>| {
         let noise = gaussian(seed, models.latent_len());
         let settings = SampleSettings {
             steps,
             guidance,
+            guidance_interval,
             style: Some(2),
             strength: 1.0,
         };
         let latent = sample_latent(models, &audio, &noise, &settings, None).unwrap();
         models.decode(&latent).unwrap()
+    };
+    let frame = |models: &mut Models, seed: u64, steps: usize, guidance: f32| {
+        frame_guided(models, seed, steps, guidance, None)
     };
     let image = frame(&mut models, 1, 4, 2.0);
     assert_eq!(image.len(), models.image_len());
@@ -142,6 +154,22 @@ fn exported_set_loads_in_the_engine_and_runs() {
         frame(&mut models, 1, 1, 1.0),
         "steps and guidance matter"
     );
+    // Guidance over the whole schedule is guidance at every step; over none of the plan's steps
+    // (t / T of 4 trailing steps: 1, 0.75, 0.5, 0.25) it is the conditional model alone; over
+    // part of them, neither.
+    let interval = |low, high| Some(GuidanceInterval { low, high });
+    assert_eq!(
+        frame_guided(&mut models, 1, 4, 2.0, interval(0.0, 1.0)),
+        image
+    );
+    let conditional = frame(&mut models, 1, 4, 1.0);
+    assert_eq!(
+        frame_guided(&mut models, 1, 4, 2.0, interval(0.0, 0.1)),
+        conditional
+    );
+    let partly = frame_guided(&mut models, 1, 4, 2.0, interval(0.0, 0.6));
+    assert_ne!(partly, image);
+    assert_ne!(partly, conditional);
     // A wrong-sized input is an error, not a crash.
     assert!(models.encode_audio(&mel[1..], 1).is_err());
 

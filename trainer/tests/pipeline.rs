@@ -119,6 +119,7 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
     let settings = SampleSettings {
         steps: manifest.diffusion.as_ref().unwrap().recommended_steps,
         guidance: 2.0,
+        guidance_interval: None,
         style: None,
         strength: 1.0,
     };

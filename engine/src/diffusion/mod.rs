@@ -6,5 +6,5 @@
 pub mod sampler;
 pub mod schedule;
 
-pub use sampler::{DdimStep, ddim_plan, ddim_step, guide};
+pub use sampler::{DdimStep, GuidanceInterval, ddim_plan, ddim_step, guide};
 pub use schedule::{NoiseSchedule, ScheduleKind};

@@ -3,6 +3,8 @@
 //! sampling needs), and classifier-free guidance. The step and the guidance work in place on flat
 //! latent slices without allocating; only the plan (a few entries per frame) is a new `Vec`.
 
+use serde::{Deserialize, Serialize};
+
 use super::schedule::{NoiseSchedule, signal_noise};
 
 /// One step of a DDIM plan: denoise from step `t` (where ᾱ = `alpha_bar`) to `alpha_bar_next`
@@ -50,6 +52,40 @@ pub fn ddim_step(step: &DdimStep, latent: &mut [f32], v: &[f32]) {
         let x0 = a * *x - b * v;
         let eps = b * *x + a * v;
         *x = a_next * x0 + b_next * eps;
+    }
+}
+
+/// The noise levels where classifier-free guidance applies, as fractions of the schedule's
+/// timesteps (t / T: 0 is clean, 1 the noisiest step). Guiding only part of the way
+/// (Kynkäänniemi et al. 2024, "Applying guidance in a limited interval improves sample and
+/// distribution quality") leaves the noisiest steps, where the layout is chosen, to the
+/// conditional model alone: guidance there pulls every sample towards the same few layouts.
+/// Unguided steps run one DiT row instead of two.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GuidanceInterval {
+    pub low: f32,
+    pub high: f32,
+}
+
+impl GuidanceInterval {
+    pub fn validate(&self) -> Result<(), String> {
+        if (0.0..=1.0).contains(&self.low)
+            && (0.0..=1.0).contains(&self.high)
+            && self.low <= self.high
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "guidance interval [{}, {}] must lie within [0, 1], low first",
+                self.low, self.high
+            ))
+        }
+    }
+
+    /// Whether step `t` of a schedule of `train_steps` steps is guided.
+    pub fn contains(&self, t: usize, train_steps: usize) -> bool {
+        let fraction = (t + 1) as f32 / train_steps.max(1) as f32;
+        (self.low..=self.high).contains(&fraction)
     }
 }
 
@@ -116,6 +152,26 @@ mod tests {
             for (got, want) in latent.iter().zip(&x0) {
                 assert!((got - want).abs() < 1e-3, "{steps} steps: {got} vs {want}");
             }
+        }
+    }
+
+    #[test]
+    fn a_guidance_interval_covers_the_steps_between_its_ends() {
+        let interval = GuidanceInterval {
+            low: 0.0,
+            high: 0.7,
+        };
+        interval.validate().unwrap();
+        // The trailing plan's steps 999 and 749 are at 100% and 75% of the schedule.
+        assert!(!interval.contains(999, 1000));
+        assert!(!interval.contains(749, 1000));
+        assert!(interval.contains(699, 1000));
+        assert!(interval.contains(0, 1000));
+        for (low, high) in [(0.5, 0.4), (-0.1, 0.5), (0.2, 1.5), (f32::NAN, 1.0)] {
+            assert!(
+                GuidanceInterval { low, high }.validate().is_err(),
+                "{low} {high}"
+            );
         }
     }
 

@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::coherence::NoiseDrift;
 use super::models::{GenerationError, Models};
 use super::sample::{SampleSettings, sample_latent};
+use crate::diffusion::GuidanceInterval;
 use crate::params::{STEPS, VisualParams};
 
 /// Milliseconds spent in each model stage of the latest frame.
@@ -30,11 +31,17 @@ pub struct FrameGenerator {
 
 /// The sampler settings a frame is rendered with. Style 0 lets the model choose the visualizer
 /// family; style n >= 1 asks for family n - 1 (ignored by models without style conditioning).
-pub fn sample_settings(params: &VisualParams, inertia_start: bool) -> SampleSettings {
+/// Guidance applies where the model set's manifest recommends (`guidance_interval`).
+pub fn sample_settings(
+    params: &VisualParams,
+    inertia_start: bool,
+    guidance_interval: Option<GuidanceInterval>,
+) -> SampleSettings {
     let (min_steps, max_steps, _) = STEPS.int_range();
     SampleSettings {
         steps: (params.steps as i32).clamp(min_steps, max_steps) as usize,
         guidance: params.guidance,
+        guidance_interval,
         style: params.style.checked_sub(1).map(|s| s as usize),
         // Latent inertia: re-noise the previous latent only part-way, so part of it survives.
         strength: if inertia_start {
@@ -89,7 +96,8 @@ impl FrameGenerator {
             .previous_latent
             .as_deref()
             .filter(|_| params.inertia > 0.0);
-        let settings = sample_settings(params, start.is_some());
+        let interval = (models.manifest.diffusion.as_ref()).and_then(|d| d.guidance_interval);
+        let settings = sample_settings(params, start.is_some(), interval);
         let latent = sample_latent(models, &audio, noise, &settings, start)?;
         let sampled = Instant::now();
 
@@ -119,12 +127,17 @@ mod tests {
             inertia: 0.25,
             ..Default::default()
         };
-        let fresh = sample_settings(&params, false);
+        let fresh = sample_settings(&params, false, None);
         assert_eq!(fresh.steps, STEPS.int_range().1 as usize);
         assert_eq!(fresh.style, None);
         assert_eq!(fresh.strength, 1.0);
-        let inert = sample_settings(&VisualParams { style: 3, ..params }, true);
+        let interval = GuidanceInterval {
+            low: 0.0,
+            high: 0.7,
+        };
+        let inert = sample_settings(&VisualParams { style: 3, ..params }, true, Some(interval));
         assert_eq!(inert.style, Some(2));
+        assert_eq!(inert.guidance_interval, Some(interval));
         assert_eq!(inert.strength, 0.75);
     }
 }

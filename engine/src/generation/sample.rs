@@ -3,7 +3,7 @@
 
 use super::models::{GenerationError, Models};
 use crate::diffusion::schedule::signal_noise;
-use crate::diffusion::{ddim_plan, ddim_step, guide};
+use crate::diffusion::{GuidanceInterval, ddim_plan, ddim_step, guide};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SampleSettings {
@@ -12,6 +12,8 @@ pub struct SampleSettings {
     /// Classifier-free guidance on the audio condition: 1 is plain conditional sampling, higher
     /// follows the audio harder (one extra unconditional row per step when != 1).
     pub guidance: f32,
+    /// The steps guidance applies to (the manifest's recommendation); `None`: all of them.
+    pub guidance_interval: Option<GuidanceInterval>,
     /// Visualizer family index for style-conditioned models; `None` lets the model choose.
     pub style: Option<usize>,
     /// With a start latent: how far to re-noise it before denoising (1 = ignore it entirely).
@@ -74,19 +76,30 @@ pub fn sample_latent(
         style[index] = 1.0;
     }
     let guided = settings.guidance != 1.0;
-    let rows = if guided { 2 } else { 1 };
-    // Row 0 is conditional; row 1 (when guiding) has the null (all-zero) audio condition.
+    let max_rows = if guided { 2 } else { 1 };
+    // Row 0 is conditional; row 1 (on guided steps) has the null (all-zero) audio condition.
     let mut audio_rows = audio.to_vec();
-    audio_rows.resize(rows * audio.len(), 0.0);
-    let style_rows = style.repeat(rows);
-    let mut latent_rows = vec![0.0; rows * len];
+    audio_rows.resize(max_rows * audio.len(), 0.0);
+    let style_rows = style.repeat(max_rows);
+    let mut latent_rows = vec![0.0; max_rows * len];
+    let train_steps = diffusion.schedule.train_steps;
     for step in &plan {
-        for row in latent_rows.chunks_mut(len) {
+        let guided_here = guided
+            && settings
+                .guidance_interval
+                .is_none_or(|interval| interval.contains(step.t, train_steps));
+        let rows = if guided_here { 2 } else { 1 };
+        for row in latent_rows[..rows * len].chunks_mut(len) {
             row.copy_from_slice(&latent);
         }
         let timesteps = vec![step.t as f32; rows];
-        let mut v = models.dit(&latent_rows, &timesteps, &audio_rows, &style_rows)?;
-        if guided {
+        let mut v = models.dit(
+            &latent_rows[..rows * len],
+            &timesteps,
+            &audio_rows[..rows * audio.len()],
+            &style_rows[..rows * styles],
+        )?;
+        if guided_here {
             let (conditional, unconditional) = v.split_at_mut(len);
             guide(conditional, unconditional, settings.guidance);
         }

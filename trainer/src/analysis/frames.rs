@@ -39,6 +39,7 @@ impl ModelSetFrames {
             settings: SampleSettings {
                 steps: diffusion.recommended_steps,
                 guidance: diffusion.guidance,
+                guidance_interval: diffusion.guidance_interval,
                 style: None,
                 strength: 1.0,
             },

@@ -22,6 +22,7 @@ use crate::training::batch;
 use crate::training::conditioning::style_index;
 use crate::training::dit_loop::{DitRunConfig, regression_timestep};
 use crate::training::vae_loop::{HELDOUT_SEED_OFFSET, heldout_samples};
+use synesthete_engine::diffusion::GuidanceInterval;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -40,6 +41,9 @@ pub struct EvalConfig {
     /// DDIM steps and guidance of the diffusion sampler.
     pub steps: usize,
     pub guidance: f32,
+    /// The steps guidance applies to, as fractions of the schedule (`{ low = 0.0, high = 0.7 }`);
+    /// absent: every step.
+    pub guidance_interval: Option<GuidanceInterval>,
     /// Seconds of the demo clip the pipeline renders to `demo.gif`.
     pub demo_seconds: f32,
     /// Sample every clip and FID window with its own family as the style (the plugin's Style
@@ -58,6 +62,7 @@ impl Default for EvalConfig {
             classifier_steps: 1500,
             steps: 4,
             guidance: 2.0,
+            guidance_interval: None,
             demo_seconds: 12.0,
             styled: false,
         }
@@ -178,6 +183,7 @@ pub fn evaluate(
     let settings_for = |sample: &Sample| SampleSettings {
         steps: config.steps,
         guidance: config.guidance,
+        guidance_interval: config.guidance_interval,
         style: config.styled.then(|| style_index(sample.family)),
         strength: 1.0,
     };
@@ -240,9 +246,13 @@ pub fn evaluate(
     };
     let diffusion = Sequences {
         name: format!(
-            "diffusion ({} steps, guidance {}{})",
+            "diffusion ({} steps, guidance {}{}{})",
             config.steps,
             config.guidance,
+            config
+                .guidance_interval
+                .map(|i| format!(" from t {} to {}", i.low, i.high))
+                .unwrap_or_default(),
             if config.styled {
                 ", styled as the data"
             } else {
@@ -443,9 +453,20 @@ fn patch_pixels(models: &Models) -> anyhow::Result<usize> {
 
 /// Records the report in the model set's manifest as `evaluation.generation` (the graphs and
 /// their hashes are untouched).
-pub fn record(models: &Models, report: &Report, dir: &Path) -> anyhow::Result<()> {
+pub fn record(
+    models: &Models,
+    report: &Report,
+    config: &EvalConfig,
+    dir: &Path,
+) -> anyhow::Result<()> {
     let mut manifest = models.manifest.clone();
     manifest.evaluation["generation"] = serde_json::to_value(report)?;
+    // The recommendation is what the recorded figures were measured with.
+    if let Some(diffusion) = manifest.diffusion.as_mut() {
+        diffusion.recommended_steps = config.steps;
+        diffusion.guidance = config.guidance;
+        diffusion.guidance_interval = config.guidance_interval;
+    }
     manifest.write(dir)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use burn::prelude::*;
+use synesthete_engine::diffusion::GuidanceInterval;
 use synesthete_engine::features::FeatureConfig;
 use synesthete_engine::manifest::{
     DiffusionSpec, GraphSpec, LatentSpec, MANIFEST_VERSION, Manifest, Prediction, TensorSpec,
@@ -14,6 +15,7 @@ use synesthete_engine::manifest::{
 use super::{audio_encoder, dit, image_vae};
 use crate::data::dataset::DataConfig;
 use crate::data::visualizers::SIZE;
+use crate::eval::EvalConfig;
 use crate::model::audio_vae::AudioVae;
 use crate::model::dit::Dit;
 use crate::model::image_vae::ImageVae;
@@ -38,8 +40,26 @@ pub struct ModelSet<'a> {
 pub struct ExportedDit<'a> {
     pub model: &'a Dit,
     pub run: &'a DitRunConfig,
-    pub recommended_steps: usize,
+    pub recommended: Recommendation,
+}
+
+/// The sampler settings a manifest recommends (and its evaluation measures).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recommendation {
+    pub steps: usize,
     pub guidance: f32,
+    pub guidance_interval: Option<GuidanceInterval>,
+}
+
+impl Recommendation {
+    /// The settings an evaluation runs with.
+    pub fn of(eval: &EvalConfig) -> Self {
+        Self {
+            steps: eval.steps,
+            guidance: eval.guidance,
+            guidance_interval: eval.guidance_interval,
+        }
+    }
 }
 
 fn tensor(name: &str, shape: &[i64]) -> TensorSpec {
@@ -153,8 +173,9 @@ pub fn export(set: &ModelSet, dir: &Path) -> anyhow::Result<Manifest> {
             Some(DiffusionSpec {
                 schedule: dit.run.train.schedule.clone(),
                 prediction: Prediction::V,
-                recommended_steps: dit.recommended_steps,
-                guidance: dit.guidance,
+                recommended_steps: dit.recommended.steps,
+                guidance: dit.recommended.guidance,
+                guidance_interval: dit.recommended.guidance_interval,
             })
         }
     };
@@ -203,8 +224,7 @@ pub struct TrainedRuns<'a> {
 pub fn export_runs(
     runs: &TrainedRuns,
     data: &DataConfig,
-    recommended_steps: usize,
-    guidance: f32,
+    recommended: &Recommendation,
     dir: &Path,
 ) -> anyhow::Result<Manifest> {
     let image = load_run::<ImageVaeSection>(runs.image)?;
@@ -230,8 +250,7 @@ pub fn export_runs(
             dit: dit.as_ref().map(|dit| ExportedDit {
                 model: &dit.model,
                 run: &dit.section,
-                recommended_steps,
-                guidance,
+                recommended: *recommended,
             }),
         },
         dir,

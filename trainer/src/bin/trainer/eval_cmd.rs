@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use synesthete_engine::diffusion::GuidanceInterval;
 use synesthete_engine::generation::Models;
 use synesthete_trainer::eval::regression_fit::{self, RegressionFit};
 use synesthete_trainer::eval::{EvalConfig, Regression, evaluate, report};
@@ -31,6 +32,10 @@ pub struct EvalArgs {
     /// Guidance scale (default: the manifest's recommendation).
     #[arg(long)]
     guidance: Option<f32>,
+    /// The steps to guide, as fractions of the schedule: LOW,HIGH (0,0.7 leaves the noisiest
+    /// 30% unguided), or "all" (default: the manifest's recommendation).
+    #[arg(long, value_parser = parse_guidance_interval)]
+    guidance_interval: Option<GuidedSteps>,
     /// Held-out clips (default: the preset's `eval.clips`).
     #[arg(long)]
     clips: Option<usize>,
@@ -55,6 +60,9 @@ pub fn run(args: EvalArgs) -> Result<()> {
         clips: args.clips.unwrap_or(preset.eval.clips),
         steps: args.steps.unwrap_or(diffusion.recommended_steps),
         guidance: args.guidance.unwrap_or(diffusion.guidance),
+        guidance_interval: args
+            .guidance_interval
+            .map_or(diffusion.guidance_interval, |steps| steps.0),
         styled: args.styled || preset.eval.styled,
         ..preset.eval.clone()
     };
@@ -101,11 +109,48 @@ pub fn run(args: EvalArgs) -> Result<()> {
         args.out.display()
     );
     if args.record {
-        synesthete_trainer::eval::record(&models, &result, &args.models)?;
+        synesthete_trainer::eval::record(&models, &result, &config, &args.models)?;
         println!(
             "figures recorded in {}",
             args.models.join("manifest.json").display()
         );
     }
     Ok(())
+}
+
+/// `--guidance-interval`: an interval, or `None` for every step.
+#[derive(Debug, Clone, Copy)]
+pub struct GuidedSteps(Option<GuidanceInterval>);
+
+fn parse_guidance_interval(text: &str) -> Result<GuidedSteps, String> {
+    if text == "all" {
+        return Ok(GuidedSteps(None));
+    }
+    let bounds: Vec<f32> = text
+        .split(',')
+        .map(|part| part.trim().parse::<f32>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{text:?}: expected LOW,HIGH or \"all\" ({e})"))?;
+    let [low, high] = bounds[..] else {
+        return Err(format!("{text:?}: expected two fractions, LOW,HIGH"));
+    };
+    let interval = GuidanceInterval { low, high };
+    interval.validate()?;
+    Ok(GuidedSteps(Some(interval)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guidance_intervals_parse_or_say_what_is_wrong() {
+        let parsed = parse_guidance_interval("0, 0.7").unwrap().0.unwrap();
+        assert_eq!((parsed.low, parsed.high), (0.0, 0.7));
+        assert!(parse_guidance_interval("all").unwrap().0.is_none());
+        for bad in ["0.7", "0,0.5,1", "a,b", "0.8,0.2", "0,2"] {
+            let err = parse_guidance_interval(bad).unwrap_err();
+            assert!(err.contains(bad) || err.contains("guidance interval"), "{bad}: {err}");
+        }
+    }
 }

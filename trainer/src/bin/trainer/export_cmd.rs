@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use synesthete_trainer::export::model_set::{
-    ExportedDit, ModelSet, TrainedRuns, export, export_runs,
+    ExportedDit, ModelSet, Recommendation, TrainedRuns, export, export_runs,
 };
 use synesthete_trainer::training::conditioning::latent_scale;
 use synesthete_trainer::training::config::Preset;
@@ -45,8 +45,11 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs) -> Result<()> {
     let preset = Preset::load(&args.preset).map_err(anyhow::Error::msg)?;
-    let steps = args.steps.unwrap_or(preset.eval.steps);
-    let guidance = args.guidance.unwrap_or(preset.eval.guidance);
+    let recommended = Recommendation {
+        steps: args.steps.unwrap_or(preset.eval.steps),
+        guidance: args.guidance.unwrap_or(preset.eval.guidance),
+        guidance_interval: preset.eval.guidance_interval,
+    };
     let manifest = if args.random {
         let device = burn::prelude::Device::flex();
         let _generator = seed_exclusively(&device, 0);
@@ -71,8 +74,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 dit: Some(ExportedDit {
                     model: &dit,
                     run: &dit_run,
-                    recommended_steps: steps,
-                    guidance,
+                    recommended,
                 }),
             },
             &args.out,
@@ -85,8 +87,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 dit: args.dit_run.as_deref(),
             },
             &preset.data,
-            steps,
-            guidance,
+            &recommended,
             &args.out,
         )?
     };

@@ -150,7 +150,10 @@ mod tests {
         assert!(parse_guidance_interval("all").unwrap().0.is_none());
         for bad in ["0.7", "0,0.5,1", "a,b", "0.8,0.2", "0,2"] {
             let err = parse_guidance_interval(bad).unwrap_err();
-            assert!(err.contains(bad) || err.contains("guidance interval"), "{bad}: {err}");
+            assert!(
+                err.contains(bad) || err.contains("guidance interval"),
+                "{bad}: {err}"
+            );
         }
     }
 }

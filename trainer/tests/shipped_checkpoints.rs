@@ -228,6 +228,23 @@ fn the_dit_with_mlp_convolutions_resumes_finished_under_the_preset_beside_it() {
 }
 
 #[test]
+fn the_dit_grown_to_eight_blocks_resumes_part_way_under_the_preset_beside_it() {
+    let run = checkpoint("dit_f4_deep");
+    let preset = preset_beside(&run);
+    assert_eq!(preset.dit.model.depth, 8);
+    assert_eq!(
+        step_resumed(&run, &run_config_under(&preset, &run, Objective::Diffusion)),
+        500
+    );
+    // Under the preset of the DiT it was grown from (4 blocks) it is refused.
+    let shallow = preset_beside(&checkpoint("dit_f4_mlpconv"));
+    assert_refused(
+        &run,
+        &run_config_under(&shallow, &run, Objective::Diffusion),
+    );
+}
+
+#[test]
 fn a_checkpoint_under_another_configuration_is_refused() {
     let mut preset = Preset::load("default").unwrap();
     preset.audio_vae.model.latent_dims /= 2;

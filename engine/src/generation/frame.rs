@@ -96,7 +96,11 @@ impl FrameGenerator {
             .previous_latent
             .as_deref()
             .filter(|_| params.inertia > 0.0);
-        let interval = (models.manifest.diffusion.as_ref()).and_then(|d| d.guidance_interval);
+        let interval = models
+            .manifest
+            .diffusion
+            .as_ref()
+            .and_then(|d| d.guidance_interval);
         let settings = sample_settings(params, start.is_some(), interval);
         let latent = sample_latent(models, &audio, noise, &settings, start)?;
         let sampled = Instant::now();

@@ -581,6 +581,12 @@ mod tests {
         (dit, run)
     }
 
+    /// Sets a block's modulation bias to one, so its gates pass its attention and MLP through.
+    fn open_gates(block: &mut DitBlock) {
+        let bias = block.modulation.bias.as_ref().unwrap().val();
+        block.modulation.bias = Some(Param::from_tensor(bias.ones_like()));
+    }
+
     #[test]
     fn an_identity_output_convolution_changes_nothing_until_trained() {
         let device = Device::flex();
@@ -606,7 +612,7 @@ mod tests {
         let (mut dit, run) = small_with_output(&device);
         // Open every block's gates, so the MLPs reach the output.
         for block in &mut dit.blocks {
-            block.modulation.bias = Some(Param::from_tensor(Tensor::ones([6 * 32], &device)));
+            open_gates(block);
         }
         let plain = run(&dit);
         let hidden = 4 * 32;
@@ -627,7 +633,7 @@ mod tests {
         let device = Device::flex();
         let (mut dit, run) = small_with_output(&device);
         for block in &mut dit.blocks {
-            block.modulation.bias = Some(Param::from_tensor(Tensor::ones([6 * 32], &device)));
+            open_gates(block);
         }
         let plain = run(&dit);
         let mut copy = dit.blocks[1].identity_copy();
@@ -637,7 +643,7 @@ mod tests {
             copy.query.weight.val().into_data(),
             dit.blocks[1].query.weight.val().into_data()
         );
-        copy.modulation.bias = Some(Param::from_tensor(Tensor::ones([6 * 32], &device)));
+        open_gates(&mut copy);
         dit.blocks.push(dit.blocks[1].identity_copy());
         assert_eq!(run(&dit), plain);
         // Opened, the copy is a block like any other.

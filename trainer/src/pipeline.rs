@@ -61,6 +61,7 @@ pub fn run(
             image: decoder_run,
             audio: &audio_run,
             dit: Some(&dit_run),
+            dit_snapshot: false,
         },
         &preset.data,
         &Recommendation::of(eval_config),

@@ -2,10 +2,11 @@
 //! held-out loss falls, each run records its audio encoder, a fine-tune that adds the output
 //! convolution starts where the DiT stopped, a run resumed with a weight average keeps it beside
 //! its checkpoint and makes it the run's model, and a DiT configuration that does not fit the
-//! autoencoders is refused.
+//! autoencoders is refused. A run's last checkpoint exports as the run would have finished there.
 
 use std::path::PathBuf;
 
+use synesthete_trainer::export::model_set::{Recommendation, TrainedRuns, export_runs};
 use synesthete_trainer::model::dit::DitConfig;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::dit_loop::Objective;
@@ -104,6 +105,43 @@ fn dit_and_regression_learn_on_the_tiny_autoencoders() {
     tasks::train_dit(&averaged, &autoencoders, Objective::Diffusion, &dit).unwrap();
     let recorded: serde_json::Value = serde_json::from_slice(&read("evaluation.json")).unwrap();
     assert!(recorded["heldout_loss_without_ema"].is_number());
+
+    // A run's checkpoint exports as the run would have finished there: the average when it
+    // keeps one (the EMA run above), the trained weights when not (dit_deeper); and a run that
+    // has not finished exports only that way.
+    let export = |dit_run: &std::path::Path, dit_snapshot: bool, out: &str| {
+        let out = root.join(out);
+        let manifest = export_runs(
+            &TrainedRuns {
+                image: &image_run,
+                audio: &audio_run,
+                dit: Some(dit_run),
+                dit_snapshot,
+            },
+            &preset.data,
+            &Recommendation::of(&preset.eval),
+            &out,
+        );
+        manifest.map(|manifest| (manifest, std::fs::read(out.join("dit.onnx")).unwrap()))
+    };
+    let deeper = root.join("dit_deeper");
+    for run in [&dit, &deeper] {
+        let (_, finished) = export(run, false, "finished").unwrap();
+        let (manifest, snapshot) = export(run, true, "snapshot").unwrap();
+        assert!(finished == snapshot, "{}", run.display());
+        assert!(manifest.name.ends_with(")"), "{}", manifest.name);
+    }
+    std::fs::remove_file(deeper.join("model.bpk")).unwrap();
+    std::fs::remove_file(deeper.join("evaluation.json")).unwrap();
+    let err = export(&deeper, false, "unfinished")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("train first"), "{err}");
+    let (manifest, _) = export(&deeper, true, "unfinished").unwrap();
+    assert_eq!(manifest.name, "synesthete default (DiT snapshot at step 2)");
+    assert_eq!(manifest.evaluation["dit"]["snapshot_step"], 2);
+    assert_eq!(manifest.evaluation["dit"]["step"], 2);
+    assert!(manifest.evaluation["dit"]["heldout_loss"].is_number());
 
     preset.dit.model.audio_dims += 1;
     let err = tasks::train_dit(

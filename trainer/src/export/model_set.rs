@@ -22,7 +22,7 @@ use crate::model::image_vae::ImageVae;
 use crate::training::conditioning::{latent_scale, same_latent_scale};
 use crate::training::config::{AudioVaeSection, ImageVaeSection};
 use crate::training::dit_loop::{DitRunConfig, Objective};
-use crate::training::tasks::load_run;
+use crate::training::tasks::{load_run, load_snapshot};
 
 pub struct ModelSet<'a> {
     pub name: String,
@@ -218,6 +218,21 @@ pub struct TrainedRuns<'a> {
     pub audio: &'a Path,
     /// Without a DiT the set can encode and decode but not generate.
     pub dit: Option<&'a Path>,
+    /// Export the DiT run's last checkpoint rather than its finished model
+    /// ([`load_snapshot`]).
+    pub dit_snapshot: bool,
+}
+
+/// The set's name: its kind, and the step of a DiT exported from a checkpoint.
+fn set_name(audio: &AudioVaeSection, dit_evaluation: Option<&serde_json::Value>) -> String {
+    let kind = match audio.model.hierarchy {
+        Some(_) => "synesthete hierarchical",
+        None => "synesthete default",
+    };
+    match dit_evaluation.and_then(|e| e["snapshot_step"].as_u64()) {
+        Some(step) => format!("{kind} (DiT snapshot at step {step})"),
+        None => kind.into(),
+    }
 }
 
 /// Exports the trained runs, recording their evaluations in the manifest.
@@ -229,7 +244,11 @@ pub fn export_runs(
 ) -> anyhow::Result<Manifest> {
     let image = load_run::<ImageVaeSection>(runs.image)?;
     let audio = load_run::<AudioVaeSection>(runs.audio)?;
-    let dit = runs.dit.map(load_run::<DitRunConfig>).transpose()?;
+    let dit = match (runs.dit, runs.dit_snapshot) {
+        (Some(run), false) => Some(load_run::<DitRunConfig>(run)?),
+        (Some(run), true) => Some(load_snapshot::<DitRunConfig>(run)?),
+        (None, _) => None,
+    };
     let mut evaluation =
         serde_json::json!({ "image_vae": image.evaluation, "audio_vae": audio.evaluation });
     if let Some(dit) = &dit {
@@ -237,10 +256,7 @@ pub fn export_runs(
     }
     export(
         &ModelSet {
-            name: match audio.section.model.hierarchy {
-                Some(_) => "synesthete hierarchical".into(),
-                None => "synesthete default".into(),
-            },
+            name: set_name(&audio.section, dit.as_ref().map(|dit| &dit.evaluation)),
             image_vae: &image.model,
             image_section: &image.section,
             audio_vae: &audio.model,

@@ -6,10 +6,13 @@ use std::path::Path;
 use burn::prelude::*;
 
 use super::batch;
+use super::checkpoint::{self, Progress};
 use super::conditioning::{Conditioner, latent_scale};
 use super::config::{AudioVaeSection, DitSection, ImageVaeSection, Preset};
 use super::diagnostics::KlGroups;
 use super::dit_loop::{self, DitEvaluation, DitRun, Objective};
+use super::ema;
+use super::metrics_log::read_metrics;
 use super::seeding::seed_exclusively;
 use super::vae_loop::{self, Evaluation, VaeRun};
 use crate::model::audio_vae::AudioVae;
@@ -282,6 +285,36 @@ pub fn load_run<S: RunSection>(run_dir: &Path) -> anyhow::Result<TrainedRun<S::M
     let section: S = read_json(&run_dir.join("config.json"))?;
     let model = load_weights(section.build()?, run_dir)?;
     let evaluation = read_json(&run_dir.join("evaluation.json"))?;
+    Ok(TrainedRun {
+        model,
+        section,
+        evaluation,
+    })
+}
+
+/// A run's last checkpoint as if the run had finished there, for evaluating one still training
+/// or stopped early: its weight average when it keeps one (what a finished run's model is),
+/// and as evaluation the last held-out one logged up to the checkpoint, with `snapshot_step`.
+pub fn load_snapshot<S: RunSection>(run_dir: &Path) -> anyhow::Result<TrainedRun<S::Model, S>> {
+    let checkpoint_dir = checkpoint::dir(run_dir);
+    let progress: Progress = read_json(&checkpoint_dir.join("progress.json"))?;
+    let section: S = read_json(&run_dir.join("config.json"))?;
+    let trained = load_weights(section.build()?, &checkpoint_dir)?;
+    let model = ema::resume(&checkpoint_dir, &trained)?;
+    let metrics = run_dir.join("metrics.jsonl");
+    let records = read_metrics(&metrics)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", metrics.display()))?;
+    let mut evaluation = records
+        .into_iter()
+        .rev()
+        .filter_map(|record| record.get("eval").cloned())
+        .find(|eval| {
+            eval["step"]
+                .as_u64()
+                .is_some_and(|s| s as usize <= progress.step)
+        })
+        .unwrap_or_else(|| serde_json::json!({}));
+    evaluation["snapshot_step"] = progress.step.into();
     Ok(TrainedRun {
         model,
         section,

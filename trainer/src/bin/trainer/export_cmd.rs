@@ -23,6 +23,10 @@ pub struct ExportArgs {
     /// Run directory of the trained DiT; without it the set has no DiT (and cannot generate).
     #[arg(long)]
     dit_run: Option<PathBuf>,
+    /// Export the DiT run's last checkpoint instead of its finished model: for evaluating a run
+    /// still training, or one stopped early (the manifest records the checkpoint's step).
+    #[arg(long, requires = "dit_run")]
+    snapshot: bool,
     /// DDIM steps to recommend in the manifest (default: the preset's `eval.steps`, what the
     /// evaluation measures).
     #[arg(long)]
@@ -85,6 +89,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 image: &args.image_run,
                 audio: &args.audio_run,
                 dit: args.dit_run.as_deref(),
+                dit_snapshot: args.snapshot,
             },
             &preset.data,
             &recommended,

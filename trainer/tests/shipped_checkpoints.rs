@@ -234,7 +234,7 @@ fn the_dit_grown_to_eight_blocks_resumes_part_way_under_the_preset_beside_it() {
     assert_eq!(preset.dit.model.depth, 8);
     assert_eq!(
         step_resumed(&run, &run_config_under(&preset, &run, Objective::Diffusion)),
-        500
+        1500
     );
     // Under the preset of the DiT it was grown from (4 blocks) it is refused.
     let shallow = preset_beside(&checkpoint("dit_f4_mlpconv"));

@@ -129,7 +129,11 @@ fn dit_and_regression_learn_on_the_tiny_autoencoders() {
         let (_, finished) = export(run, false, "finished").unwrap();
         let (manifest, snapshot) = export(run, true, "snapshot").unwrap();
         assert!(finished == snapshot, "{}", run.display());
-        assert!(manifest.name.ends_with(")"), "{}", manifest.name);
+        assert!(
+            manifest.name.contains("(DiT snapshot at step "),
+            "{}",
+            manifest.name
+        );
     }
     std::fs::remove_file(deeper.join("model.bpk")).unwrap();
     std::fs::remove_file(deeper.join("evaluation.json")).unwrap();

@@ -250,3 +250,19 @@ fn a_checkpoint_under_another_configuration_is_refused() {
     preset.audio_vae.model.latent_dims /= 2;
     assert_refused(&checkpoint("audio_vae"), &preset.audio_vae);
 }
+
+#[test]
+fn the_dit_on_4x4_patches_with_mlp_convolutions_resumes_finished_under_the_preset_beside_it() {
+    let run = checkpoint("dit_f4_p4");
+    let preset = finished_dit_preset_beside(&run);
+    assert_eq!(
+        (preset.dit.model.patch, preset.dit.model.mlp_conv),
+        (4, Some(3))
+    );
+    // Under the 2x2-patch preset of dit_f4_mlpconv (256 tokens) it is refused.
+    let two_by_two = preset_beside(&checkpoint("dit_f4_mlpconv"));
+    assert_refused(
+        &run,
+        &run_config_under(&two_by_two, &run, Objective::Diffusion),
+    );
+}

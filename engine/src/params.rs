@@ -89,15 +89,14 @@ pub const STEPS: ParamSpec = ParamSpec {
         default: 16,
     },
 };
-/// Defaults to the default model set's recommendation (its manifest's `diffusion.guidance`).
-/// Up to 16: with a guidance interval (the manifest's `diffusion.guidance_interval`) the best
-/// scale measured is 12 (docs/training.md), and the shipped set also scores better there
-/// (domain FID 291 against 333 at 7 when guided from t 0 to 0.7).
+/// Defaults to the default model set's recommendation (its manifest's `diffusion.guidance`, 12
+/// with its guidance interval 0-0.7: domain FID 291 against 333 at 7 on every step;
+/// docs/model-card.md). Up to 16.
 pub const GUIDANCE: ParamSpec = float(
     "guidance",
     "Guidance",
     Generation,
-    (0.0, 16.0, 7.0),
+    (0.0, 16.0, 12.0),
     "",
     100.0,
 );
@@ -426,6 +425,17 @@ mod tests {
             assert!(!touched.contains(&params), "{} shares a field", spec.id);
             touched.push(params);
         }
+    }
+
+    /// A fresh plugin instance samples as the shipped set was evaluated and recorded: its Steps
+    /// and Guidance defaults are the manifest's recommendation.
+    #[test]
+    fn generation_defaults_are_the_shipped_sets_recommendation() {
+        let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+        let manifest = crate::manifest::Manifest::load(&models).unwrap();
+        let diffusion = manifest.diffusion.unwrap();
+        assert_eq!(GUIDANCE.float_range().2, diffusion.guidance);
+        assert_eq!(STEPS.int_range().2 as usize, diffusion.recommended_steps);
     }
 
     #[test]

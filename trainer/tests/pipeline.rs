@@ -133,6 +133,16 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
             .all(|v| v.is_finite() && (0.0..=1.0).contains(v))
     );
 
+    // The image VAE's fine-tune started from the first run, beside it.
+    let fine_tune: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(runs.join("image_vae/config.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        fine_tune["train"]["init_from"],
+        runs.join("image_vae_stage1").to_str().unwrap()
+    );
+    assert_eq!(fine_tune["train"]["scale_equivariance_weight"], 1.0);
+
     // Running again resumes: no stage trains a step more.
     let lines = |run: &str| {
         std::fs::read_to_string(runs.join(run).join("metrics.jsonl"))
@@ -141,6 +151,7 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
             .count()
     };
     let stages = [
+        "image_vae_stage1",
         "image_vae",
         "image_vae_sharp",
         "audio_vae",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use synesthete_trainer::training::checkpoint::resumable_step;
 use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::dit_loop::{DitRunConfig, Objective};
-use synesthete_trainer::training::tasks::sharp_decoder_stage;
+use synesthete_trainer::training::tasks::{image_vae_stages, sharp_decoder_stage};
 
 fn checkpoint(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -40,6 +40,29 @@ fn preset_beside(run: &Path) -> Preset {
 #[test]
 fn the_default_sets_checkpoints_resume_under_the_default_preset() {
     let preset = Preset::load("default").unwrap();
+    // The image VAE is three runs, each fine-tuned from the one before.
+    let stages = image_vae_stages(&preset, Path::new("runs/image_vae"));
+    let names = ["image_vae_f4", "image_vae_f4_se", "image_vae_f4_se2"];
+    assert_eq!(stages.len(), names.len());
+    for ((stage, _), name) in stages.iter().zip(names) {
+        assert_eq!(
+            step_resumed(&checkpoint(name), &stage.image_vae),
+            stage.image_vae.train.steps,
+            "{name}"
+        );
+    }
+    // The runs are not interchangeable: the last under the first's settings is refused.
+    assert_refused(&checkpoint(names[2]), &stages[0].0.image_vae);
+    assert_eq!(
+        step_resumed(&checkpoint("audio_vae"), &preset.audio_vae),
+        preset.audio_vae.train.steps
+    );
+    assert_dit_resumes_finished(&checkpoint("dit_f4_p4"), &preset);
+}
+
+#[test]
+fn the_f8_sets_checkpoints_resume_under_the_f8_preset() {
+    let preset = Preset::load("f8").unwrap();
     assert_eq!(
         step_resumed(&checkpoint("audio_vae"), &preset.audio_vae),
         preset.audio_vae.train.steps
@@ -48,7 +71,7 @@ fn the_default_sets_checkpoints_resume_under_the_default_preset() {
         step_resumed(&checkpoint("image_vae"), &preset.image_vae),
         preset.image_vae.train.steps
     );
-    // The pipeline fine-tunes from the image VAE run beside it: `runs/image_vae`.
+    // The f8 pipeline fine-tunes from the image VAE run beside it.
     let sharp = sharp_decoder_stage(&preset, Path::new("runs/image_vae")).unwrap();
     assert_eq!(
         step_resumed(&checkpoint("image_vae_sharp"), &sharp.image_vae),

@@ -1,5 +1,7 @@
 //! Training configuration: TOML presets with documented defaults (`trainer/presets/*.toml`).
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 use super::schedule::BetaSchedule;
@@ -122,6 +124,35 @@ pub struct ImageVaeSection {
     pub train: VaeTrainConfig,
 }
 
+/// A further run of the image VAE (`[[image_vae_fine_tune]]`): `image_vae.train` again with
+/// these settings in place of its own, starting from the finished run before it. A preset may
+/// list several; the pipeline trains them in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageVaeFineTune {
+    pub steps: usize,
+    pub learning_rate: f64,
+    pub seed: u64,
+    pub beta: BetaSchedule,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub scale_equivariance_weight: f32,
+}
+
+impl ImageVaeFineTune {
+    /// `base` with this fine-tune's settings, starting from the finished run `previous_run`.
+    pub fn applied_to(&self, base: &VaeTrainConfig, previous_run: &Path) -> VaeTrainConfig {
+        VaeTrainConfig {
+            steps: self.steps,
+            learning_rate: self.learning_rate,
+            seed: self.seed,
+            beta: self.beta.clone(),
+            scale_equivariance_weight: self.scale_equivariance_weight,
+            init_from: Some(previous_run.to_path_buf()),
+            ..base.clone()
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AudioVaeSection {
     pub model: AudioVaeConfig,
@@ -223,12 +254,21 @@ pub struct Preset {
     /// space stays).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sharp_decoder: Option<SharpDecoderSection>,
+    /// Further runs of the image VAE after `image_vae.train`, each starting from the one before
+    /// (`[[image_vae_fine_tune]]`); the last one's encoder is the latent space the DiT learns.
+    #[serde(
+        default,
+        rename = "image_vae_fine_tune",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub image_vae_fine_tunes: Vec<ImageVaeFineTune>,
     /// Settings of `trainer eval` and of the pipeline's evaluation stage.
     #[serde(default)]
     pub eval: crate::eval::EvalConfig,
 }
 
 pub const DEFAULT_PRESET: &str = include_str!("../../presets/default.toml");
+pub const F8_PRESET: &str = include_str!("../../presets/f8.toml");
 pub const TINY_PRESET: &str = include_str!("../../presets/tiny.toml");
 pub const HIERARCHICAL_PRESET: &str = include_str!("../../presets/hierarchical.toml");
 
@@ -240,10 +280,11 @@ impl Preset {
         Ok(preset)
     }
 
-    /// `default`, `tiny`, `hierarchical`, or a path to a TOML file.
+    /// `default`, `f8`, `tiny`, `hierarchical`, or a path to a TOML file.
     pub fn load(name_or_path: &str) -> Result<Self, String> {
         match name_or_path {
             "default" => Self::parse(DEFAULT_PRESET),
+            "f8" => Self::parse(F8_PRESET),
             "tiny" => Self::parse(TINY_PRESET),
             "hierarchical" => Self::parse(HIERARCHICAL_PRESET),
             path => {
@@ -279,6 +320,12 @@ impl Preset {
             .train
             .validate()
             .map_err(|e| format!("dit.train: {e}"))?;
+        for (i, fine_tune) in self.image_vae_fine_tunes.iter().enumerate() {
+            fine_tune
+                .applied_to(&self.image_vae.train, Path::new("previous run"))
+                .validate()
+                .map_err(|e| format!("image_vae_fine_tune {}: {e}", i + 1))?;
+        }
         if let Some(sharp) = &self.sharp_decoder {
             sharp
                 .train
@@ -347,6 +394,26 @@ mod tests {
         let default = Preset::parse(DEFAULT_PRESET).unwrap();
         let sharp = default.sharp_decoder.as_ref().unwrap();
         assert!(sharp.train.freeze_encoder && sharp.train.detail_weight > 0.0);
+        // The default image VAE is three runs: the first and two scale-equivariance fine-tunes.
+        assert_eq!(default.image_vae_fine_tunes.len(), 2);
+        assert!(
+            default
+                .image_vae_fine_tunes
+                .iter()
+                .all(|f| f.scale_equivariance_weight > 0.0)
+        );
+        assert_eq!(
+            (
+                default.image_vae.model.latent_size(128),
+                default.dit.model.tokens()
+            ),
+            (32, 64)
+        );
+        let f8 = Preset::load("f8").unwrap();
+        assert_eq!(
+            (f8.image_vae.model.latent_size(128), f8.dit.model.tokens()),
+            (16, 64)
+        );
         assert!(Preset::parse(TINY_PRESET).unwrap().sharp_decoder.is_some());
     }
 
@@ -377,7 +444,7 @@ mod tests {
                 .unwrap_err()
                 .contains("sharp_decoder.decoder_channels")
         );
-        let negative = DEFAULT_PRESET.replace("detail_weight = 2.0", "detail_weight = -1.0");
+        let negative = F8_PRESET.replace("detail_weight = 2.0", "detail_weight = -1.0");
         assert!(
             Preset::parse(&negative)
                 .unwrap_err()
@@ -397,7 +464,7 @@ mod tests {
 
     #[test]
     fn the_dit_follows_the_image_vae_stage_count() {
-        let two_stages = DEFAULT_PRESET
+        let two_stages = F8_PRESET
             .replace(
                 "encoder_channels = [32, 64, 96]",
                 "encoder_channels = [32, 64]",

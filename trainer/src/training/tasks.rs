@@ -1,7 +1,7 @@
 //! The training tasks wired to their models and data: the two VAEs, the DiT and its regression
 //! baseline.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 
@@ -19,8 +19,42 @@ use crate::model::audio_vae::AudioVae;
 use crate::model::dit::Dit;
 use crate::model::image_vae::ImageVae;
 
+/// Trains the preset's image VAE runs in order (see [`image_vae_stages`]), each resuming from
+/// its directory (a finished one only reloads), and returns the last one's result.
 pub fn train_image_vae(preset: &Preset, out_dir: &Path) -> anyhow::Result<(ImageVae, Evaluation)> {
-    train_image_vae_from(preset, out_dir, None)
+    let mut last = None;
+    for (stage, run) in image_vae_stages(preset, out_dir) {
+        if !preset.image_vae_fine_tunes.is_empty() {
+            println!("image VAE run {}", run.display());
+        }
+        last = Some(train_image_vae_from(&stage, &run, None)?);
+    }
+    Ok(last.expect("a preset has at least one image VAE run"))
+}
+
+/// The image VAE's runs: `image_vae.train`, then each `[[image_vae_fine_tune]]` starting from
+/// the run before it, as (the preset that run trains under, its directory). The last run is
+/// `out_dir`; those before it sit beside it as `<out_dir>_stage1`, `<out_dir>_stage2`, ...
+pub fn image_vae_stages(preset: &Preset, out_dir: &Path) -> Vec<(Preset, PathBuf)> {
+    let count = preset.image_vae_fine_tunes.len() + 1;
+    let run_dir = |index: usize| {
+        if index + 1 == count {
+            out_dir.to_path_buf()
+        } else {
+            let mut name = out_dir.as_os_str().to_owned();
+            name.push(format!("_stage{}", index + 1));
+            PathBuf::from(name)
+        }
+    };
+    let mut base = preset.clone();
+    base.image_vae_fine_tunes.clear();
+    let mut stages = vec![(base.clone(), run_dir(0))];
+    for (i, fine_tune) in preset.image_vae_fine_tunes.iter().enumerate() {
+        let mut stage = base.clone();
+        stage.image_vae.train = fine_tune.applied_to(&preset.image_vae.train, &run_dir(i));
+        stages.push((stage, run_dir(i + 1)));
+    }
+    stages
 }
 
 /// [`train_image_vae`] starting from the weights in `start_weights` (a finished run's
@@ -79,6 +113,7 @@ pub fn train_sharp_decoder(
 pub fn sharp_decoder_stage(preset: &Preset, image_run: &Path) -> Option<Preset> {
     let sharp = preset.sharp_decoder.as_ref()?;
     let mut stage = preset.clone();
+    stage.image_vae_fine_tunes.clear();
     stage.image_vae.train = sharp.train.clone();
     stage.image_vae.train.init_from = Some(image_run.to_path_buf());
     if let Some(channels) = &sharp.decoder_channels {
@@ -320,4 +355,62 @@ pub fn load_snapshot<S: RunSection>(run_dir: &Path) -> anyhow::Result<TrainedRun
         section,
         evaluation,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::training::config::{TINY_PRESET, VaeTrainConfig};
+
+    #[test]
+    fn image_vae_fine_tunes_run_in_order_from_the_run_before_them() {
+        let second = "[[image_vae_fine_tune]]\nsteps = 5\nlearning_rate = 0.0001\nseed = 12\nbeta = { kind = \"warmup\", max = 0.001, steps = 1 }\n";
+        let preset = Preset::parse(&format!("{TINY_PRESET}\n{second}")).unwrap();
+        let stages = image_vae_stages(&preset, Path::new("runs/image_vae"));
+        let dirs: Vec<&Path> = stages.iter().map(|(_, run)| run.as_path()).collect();
+        assert_eq!(
+            dirs,
+            [
+                Path::new("runs/image_vae_stage1"),
+                Path::new("runs/image_vae_stage2"),
+                Path::new("runs/image_vae"),
+            ]
+        );
+        let trains: Vec<&VaeTrainConfig> = stages.iter().map(|(p, _)| &p.image_vae.train).collect();
+        assert_eq!(trains[0], &preset.image_vae.train);
+        assert_eq!(trains[1].init_from.as_deref(), Some(dirs[0]));
+        assert_eq!(trains[2].init_from.as_deref(), Some(dirs[1]));
+        assert_eq!((trains[1].steps, trains[1].seed), (10, 11));
+        assert_eq!((trains[2].steps, trains[2].seed), (5, 12));
+        // The term is the second run's alone; the rest comes from image_vae.train.
+        assert_eq!(trains[1].scale_equivariance_weight, 1.0);
+        assert_eq!(trains[2].scale_equivariance_weight, 0.0);
+        assert_eq!(trains[2].batch_size, preset.image_vae.train.batch_size);
+        assert!(
+            stages
+                .iter()
+                .all(|(p, _)| p.image_vae_fine_tunes.is_empty())
+        );
+        // Without fine-tunes the one run is the directory asked for.
+        let mut single = preset.clone();
+        single.image_vae_fine_tunes.clear();
+        assert_eq!(
+            image_vae_stages(&single, Path::new("r/v"))[0].1,
+            Path::new("r/v")
+        );
+    }
+
+    #[test]
+    fn a_bad_fine_tune_is_refused_with_its_place() {
+        let bad = format!(
+            "{TINY_PRESET}\n[[image_vae_fine_tune]]\nsteps = 0\nlearning_rate = 0.0001\nseed = 1\nbeta = {{ kind = \"warmup\", max = 0.001, steps = 1 }}\n"
+        );
+        let err = Preset::parse(&bad).unwrap_err();
+        assert!(
+            err.contains("image_vae_fine_tune 2") && err.contains("steps"),
+            "{err}"
+        );
+        let unknown = TINY_PRESET.replace("seed = 11\n", "seed = 11\nbatch_size = 4\n");
+        assert!(Preset::parse(&unknown).unwrap_err().contains("batch_size"));
+    }
 }

@@ -13,7 +13,7 @@ pub struct DenoiseArgs {
     /// The exported model set (with a DiT).
     #[arg(long, default_value = "models")]
     models: PathBuf,
-    /// Data settings: a preset name (`default`, `tiny`, `hierarchical`) or a TOML file.
+    /// Data settings: a preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file.
     #[arg(long, default_value = "default")]
     preset: String,
     /// Held-out frames (8 per clip, so 32 is 4 clips).

@@ -23,7 +23,7 @@ pub struct EvalArgs {
     regression_run: PathBuf,
     #[arg(long, default_value = "runs/eval")]
     out: PathBuf,
-    /// Data settings: a preset name (`default`, `tiny`, `hierarchical`) or a TOML file.
+    /// Data settings: a preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file.
     #[arg(long, default_value = "default")]
     preset: String,
     /// DDIM steps (default: the manifest's recommendation).

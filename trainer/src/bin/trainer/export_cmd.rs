@@ -42,7 +42,7 @@ pub struct ExportArgs {
     /// against before training).
     #[arg(long)]
     random: bool,
-    /// Preset for `--random`, also the data settings: a preset name (`default`, `tiny`, `hierarchical`) or a TOML file.
+    /// Preset for `--random`, also the data settings: a preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file.
     #[arg(long, default_value = "default")]
     preset: String,
 }

@@ -36,7 +36,7 @@ pub struct MapArgs {
     /// Held-out windows to place on the map.
     #[arg(long, default_value_t = synesthete_trainer::export::latent_map::DEFAULT_WINDOWS)]
     windows: usize,
-    /// Data settings: a preset name (`default`, `tiny`, `hierarchical`) or a TOML file; the window length is the set's.
+    /// Data settings: a preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file; the window length is the set's.
     #[arg(long, default_value = "default")]
     preset: String,
     /// Also write a sheet of the frames the pad alone makes across the map (5x5 positions).
@@ -57,7 +57,7 @@ pub struct ReportArgs {
     windows: usize,
     #[arg(long, default_value = "runs/latent-report")]
     out: PathBuf,
-    /// Data settings: a preset name (`default`, `tiny`, `hierarchical`) or a TOML file; the window length is the run's.
+    /// Data settings: a preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file; the window length is the run's.
     #[arg(long, default_value = "default")]
     preset: String,
     /// Model set whose DiT and decoder draw the sheets' frames [default: `models`, skipped

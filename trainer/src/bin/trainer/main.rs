@@ -41,7 +41,7 @@ enum Command {
     /// Everything: image VAE, audio encoder, DiT, regression baseline, export, evaluation
     /// (each stage resumes where it stopped).
     Pipeline {
-        /// A preset name (`default`, `tiny`, `hierarchical`) or a TOML file.
+        /// A preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file.
         #[arg(long, default_value = "default")]
         preset: String,
         /// Directory for the run directories and the evaluation.

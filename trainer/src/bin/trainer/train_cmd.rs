@@ -12,7 +12,7 @@ use synesthete_trainer::training::{audio_latents, tasks};
 pub enum TrainCommand {
     /// Train the image VAE (128x128 RGB <-> a latent, 4x16x16 in the default preset).
     Vae {
-        /// A preset name (`default`, `tiny`, `hierarchical`) or a TOML file.
+        /// A preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file.
         #[arg(long, default_value = "default")]
         preset: String,
         #[arg(long, default_value = "runs/image_vae")]
@@ -26,7 +26,7 @@ pub enum TrainCommand {
     /// `[sharp_decoder]`). The encoder, and the latent space the DiT learned, stay as they are;
     /// export this run with `--image-run`.
     SharpDecoder {
-        /// A preset name (`default`, `tiny`, `hierarchical`) or a TOML file.
+        /// A preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file.
         #[arg(long, default_value = "default")]
         preset: String,
         /// The finished image VAE run whose decoder is fine-tuned.

@@ -58,6 +58,10 @@ fn tiny_pipeline_trains_exports_and_evaluates() {
         true
     );
     assert!(manifest.evaluation["image_vae"]["sharpness_ratio"].is_number());
+    // Beside it, the image VAE whose encoder ships, through its own decoder.
+    let own = &manifest.evaluation["image_vae_own_decoder"];
+    assert!(own["heldout_psnr_db"].is_number(), "{own}");
+    assert_ne!(own, &manifest.evaluation["image_vae"]);
     // Styled as the data: each clip sampled with its own family draws other frames.
     let mut eval_models = Models::load_with_image_encoder(&models_dir, env, 2).unwrap();
     let styled = synesthete_trainer::eval::EvalConfig {

@@ -22,7 +22,7 @@ use crate::model::image_vae::ImageVae;
 use crate::training::conditioning::{latent_scale, same_latent_scale};
 use crate::training::config::{AudioVaeSection, ImageVaeSection};
 use crate::training::dit_loop::{DitRunConfig, Objective};
-use crate::training::tasks::{load_run, load_snapshot};
+use crate::training::tasks::{load_run, load_snapshot, read_json};
 
 pub struct ModelSet<'a> {
     pub name: String,
@@ -253,6 +253,19 @@ pub fn export_runs(
         serde_json::json!({ "image_vae": image.evaluation, "audio_vae": audio.evaluation });
     if let Some(dit) = &dit {
         evaluation["dit"] = dit.evaluation.clone();
+    }
+    // A decoder-only run (the sharp decoder) ships the encoder of the image VAE run it was
+    // trained from; that run's figures through its own decoder go beside the decoder's.
+    if let (true, Some(vae_run)) = (
+        image.section.train.freeze_encoder,
+        &image.section.train.init_from,
+    ) {
+        match read_json::<serde_json::Value>(&vae_run.join("evaluation.json")) {
+            Ok(vae) => evaluation["image_vae_own_decoder"] = vae,
+            Err(e) => eprintln!(
+                "note: the manifest leaves out the image VAE's figures through its own decoder: {e:#}"
+            ),
+        }
     }
     export(
         &ModelSet {

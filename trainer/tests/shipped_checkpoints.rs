@@ -58,6 +58,12 @@ fn the_default_sets_checkpoints_resume_under_the_default_preset() {
         preset.audio_vae.train.steps
     );
     assert_dit_resumes_finished(&checkpoint("dit_f4_p4"), &preset);
+    // The pipeline fine-tunes the sharp decoder from the last image VAE run: `runs/image_vae`.
+    let sharp = sharp_decoder_stage(&preset, Path::new("runs/image_vae")).unwrap();
+    assert_eq!(
+        step_resumed(&checkpoint("image_vae_sharp_f4_se2"), &sharp.image_vae),
+        sharp.image_vae.train.steps
+    );
 }
 
 #[test]

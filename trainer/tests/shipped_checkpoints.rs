@@ -58,6 +58,14 @@ fn the_default_sets_checkpoints_resume_under_the_default_preset() {
         preset.audio_vae.train.steps
     );
     assert_dit_resumes_finished(&checkpoint("dit_f4_p4"), &preset);
+    assert_eq!(
+        step_resumed_under(
+            &preset,
+            &checkpoint("regression_f4_p4"),
+            Objective::Regression
+        ),
+        preset.dit.train.regression_steps.unwrap()
+    );
     // The pipeline fine-tunes the sharp decoder from the last image VAE run: `runs/image_vae`.
     let sharp = sharp_decoder_stage(&preset, Path::new("runs/image_vae")).unwrap();
     assert_eq!(

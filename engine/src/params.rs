@@ -90,8 +90,8 @@ pub const STEPS: ParamSpec = ParamSpec {
     },
 };
 /// Defaults to the default model set's recommendation (its manifest's `diffusion.guidance`, 12
-/// with its guidance interval 0-0.7: domain FID 291 against 333 at 7 on every step;
-/// docs/model-card.md). Up to 16.
+/// with its guidance interval 0-0.7; the sweeps behind it are in docs/model-card.md and
+/// docs/training.md). Up to 16.
 pub const GUIDANCE: ParamSpec = float(
     "guidance",
     "Guidance",
@@ -132,9 +132,9 @@ pub const VARIATION: ParamSpec = float(
 );
 /// Off by default: re-noising the previous latent compounds classifier-free guidance frame after
 /// frame, and at guidance 5 a steady 0.5 drifts into saturated blobs within a few seconds (seen
-/// in renders of the demo clip; the default is now 7). The fixed noise already keeps frames
-/// coherent (flicker 0.025 against the data's 0.076, docs/model-card.md); inertia is for low
-/// guidance.
+/// in renders of the demo clip with an earlier model set). The fixed noise already keeps frames
+/// coherent (the default set's flicker is a fraction of the data's own frame-to-frame change,
+/// docs/model-card.md); inertia is for low guidance.
 pub const INERTIA: ParamSpec = float(
     "inertia",
     "Latent Inertia",

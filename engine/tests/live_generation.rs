@@ -154,9 +154,45 @@ fn frames_flow_out_and_model_sets_swap_at_run_time() {
     assert!(still.samples_received > samples_before);
 
     // The good folder again: frames resume.
-    engine.choose(|c| c.model_dir = Some(models));
+    engine.choose(|c| c.model_dir = Some(models.clone()));
     feed(&mut writer, 1.0, &mut position);
-    wait_for(&engine, "frames resume", |s| {
+    let resumed = wait_for(&engine, "frames resume", |s| {
         s.video.state == VideoState::Running && s.video.frames_generated > frames_before + 3
+    });
+
+    // A set on another latent shape (the hierarchical set's 4x16x16 against the default's
+    // 4x32x32): the temporal state of the last set's latents must not carry over.
+    let shape = |dir: &std::path::Path| {
+        let latent = synesthete_engine::manifest::Manifest::load(dir)
+            .unwrap()
+            .latent;
+        (latent.channels, latent.height, latent.width)
+    };
+    let hierarchical = models.join("hierarchical");
+    assert_ne!(
+        shape(&models),
+        shape(&hierarchical),
+        "the sets' latents differ"
+    );
+    engine.choose(|c| c.model_dir = Some(hierarchical.clone()));
+    feed(&mut writer, 1.0, &mut position);
+    let before = resumed.video.frames_generated;
+    let other = wait_for(&engine, "frames from the other latent shape", |s| {
+        s.video.state == VideoState::Running
+            && s.video
+                .model_set
+                .as_ref()
+                .is_some_and(|m| m.dir == hierarchical)
+            && s.video.frames_generated > before + 3
+    });
+    assert!(other.video.message.is_empty(), "{}", other.video.message);
+    // And back.
+    engine.choose(|c| c.model_dir = Some(models.clone()));
+    feed(&mut writer, 1.0, &mut position);
+    let before = other.video.frames_generated;
+    wait_for(&engine, "frames from the default set again", |s| {
+        s.video.state == VideoState::Running
+            && s.video.model_set.as_ref().is_some_and(|m| m.dir == models)
+            && s.video.frames_generated > before + 3
     });
 }

@@ -10,7 +10,7 @@ use synesthete_trainer::training::{audio_latents, tasks};
 
 #[derive(Subcommand)]
 pub enum TrainCommand {
-    /// Train the image VAE (128x128 RGB <-> a latent, 4x16x16 in the default preset).
+    /// Train the image VAE (128x128 RGB <-> a latent, 4x32x32 in the default preset): its first run, then each `[[image_vae_fine_tune]]` from the run before (beside `--out` as `<out>_stage1`, ...), the last in `--out`.
     Vae {
         /// A preset name (`default`, `f8`, `tiny`, `hierarchical`) or a TOML file.
         #[arg(long, default_value = "default")]

@@ -12,6 +12,7 @@ use synesthete_trainer::model::audio_vae::AudioVaeConfig;
 use synesthete_trainer::model::dit::DitConfig;
 use synesthete_trainer::model::image_vae::ImageVaeConfig;
 use synesthete_trainer::training::batch::to_vec;
+use synesthete_trainer::training::config::Preset;
 use synesthete_trainer::training::seeding::seed_exclusively;
 
 const TOLERANCE: f32 = 1e-4;
@@ -109,7 +110,14 @@ fn image_vae_parity(config: ImageVaeConfig, label: &str) {
 
 #[test]
 fn image_vae_encoder_and_decoder_match_burn() {
-    image_vae_parity(ImageVaeConfig::new(), "default (4x16x16)");
+    image_vae_parity(ImageVaeConfig::new(), "the f8 set's (4x16x16)");
+}
+
+#[test]
+fn the_default_presets_image_vae_matches_burn() {
+    // Its decoder is also the sharp decoder's shape (the default preset fine-tunes it).
+    let preset = Preset::load("default").unwrap();
+    image_vae_parity(preset.image_vae.model, "the default preset's (4x32x32)");
 }
 
 #[test]
@@ -208,12 +216,21 @@ fn dit_parity(config: DitConfig, name: &str) {
 
 #[test]
 fn dit_matches_burn() {
-    dit_parity(DitConfig::new(), "default (4x16x16, 2x2 patches)");
+    dit_parity(DitConfig::new(), "the f8 set's (4x16x16, 2x2 patches)");
+}
+
+#[test]
+fn the_default_presets_dit_matches_burn() {
+    let preset = Preset::load("default").unwrap();
+    dit_parity(
+        preset.dit.model,
+        "the default preset's (4x32x32, 4x4 patches, MLP convolutions)",
+    );
 }
 
 #[test]
 fn dit_on_2x2_patches_of_the_two_stage_latent_matches_burn() {
-    // The candidate next default (checkpoints/dit_f4_shift): 256 tokens.
+    // checkpoints/dit_f4_shift's shape: 256 tokens.
     dit_parity(
         DitConfig::new().with_latent_size(32).with_patch(2),
         "two-stage (4x32x32, 2x2 patches)",

@@ -35,7 +35,9 @@ fn logged_mse(dir: &std::path::Path) -> Vec<f64> {
 
 #[test]
 fn image_vae_loss_falls_and_the_run_resumes() {
-    let preset = Preset::load("tiny").unwrap();
+    // One image VAE run: the chain of fine-tunes is the pipeline test's.
+    let mut preset = Preset::load("tiny").unwrap();
+    preset.image_vae_fine_tunes.clear();
     let dir = run_dir("tiny-image-vae");
     let (_, evaluation) = tasks::train_image_vae(&preset, &dir).unwrap();
     let mse = logged_mse(&dir);
@@ -108,7 +110,8 @@ fn frames_again(preset: &Preset) -> burn::prelude::Tensor<4> {
 
 #[test]
 fn a_decoder_fine_tune_keeps_the_latent_space_and_trains_the_decoder_on_detail() {
-    let preset = Preset::load("tiny").unwrap();
+    let mut preset = Preset::load("tiny").unwrap();
+    preset.image_vae_fine_tunes.clear();
     let base_dir = run_dir("tiny-image-vae-base");
     let (base, _) = tasks::train_image_vae(&preset, &base_dir).unwrap();
 

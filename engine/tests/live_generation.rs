@@ -174,25 +174,26 @@ fn frames_flow_out_and_model_sets_swap_at_run_time() {
         shape(&hierarchical),
         "the sets' latents differ"
     );
-    engine.choose(|c| c.model_dir = Some(hierarchical.clone()));
-    feed(&mut writer, 1.0, &mut position);
-    let before = resumed.video.frames_generated;
-    let other = wait_for(&engine, "frames from the other latent shape", |s| {
-        s.video.state == VideoState::Running
-            && s.video
-                .model_set
-                .as_ref()
-                .is_some_and(|m| m.dir == hierarchical)
-            && s.video.frames_generated > before + 3
-    });
+    // Frames from the set in `dir` once the engine runs it, counted past `before`.
+    let mut swap_to = |dir: &PathBuf, before: u64, what: &str| {
+        engine.choose(|c| c.model_dir = Some(dir.clone()));
+        feed(&mut writer, 1.0, &mut position);
+        wait_for(&engine, what, |s| {
+            s.video.state == VideoState::Running
+                && s.video.model_set.as_ref().is_some_and(|m| &m.dir == dir)
+                && s.video.frames_generated > before + 3
+        })
+    };
+    let other = swap_to(
+        &hierarchical,
+        resumed.video.frames_generated,
+        "frames from the other latent shape",
+    );
     assert!(other.video.message.is_empty(), "{}", other.video.message);
     // And back.
-    engine.choose(|c| c.model_dir = Some(models.clone()));
-    feed(&mut writer, 1.0, &mut position);
-    let before = other.video.frames_generated;
-    wait_for(&engine, "frames from the default set again", |s| {
-        s.video.state == VideoState::Running
-            && s.video.model_set.as_ref().is_some_and(|m| m.dir == models)
-            && s.video.frames_generated > before + 3
-    });
+    swap_to(
+        &models,
+        other.video.frames_generated,
+        "frames from the default set again",
+    );
 }

@@ -97,8 +97,9 @@ pub fn train_sharp_decoder(
     ) else {
         return Ok(None);
     };
+    // One run, never the image VAE's chain of fine-tunes.
     if sharp.decoder_channels.is_none() {
-        return train_image_vae(&stage, out_dir).map(Some);
+        return train_image_vae_from(&stage, out_dir, None).map(Some);
     }
     let start = out_dir.join("start");
     if !start.join("model.bpk").exists() {
